@@ -1,0 +1,82 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+/// Strict settings for every target: Swift 6 language mode comes from the tools version;
+/// these upcoming features keep imports and existentials explicit.
+let strictSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "ResumableIngest",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "LMDBKit", targets: ["LMDBKit"]),
+        .library(name: "IngestCore", targets: ["IngestCore"]),
+        .library(name: "IngestStore", targets: ["IngestStore"]),
+        .executable(name: "ingest", targets: ["ingest"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CLMDB",
+            pkgConfig: "lmdb",
+            providers: [.apt(["liblmdb-dev"])]
+        ),
+        .target(name: "LMDBKit", dependencies: ["CLMDB"], swiftSettings: strictSettings),
+        .target(name: "IngestCore", swiftSettings: strictSettings),
+        .target(
+            name: "IngestStore",
+            dependencies: [
+                "LMDBKit", "IngestCore",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "ingest",
+            dependencies: [
+                "IngestStore", "IngestCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
+
+        // A child process for the crash tests: it hammers phase updates and prints each
+        // acknowledged one, so the parent can kill it and check what survived.
+        .executableTarget(
+            name: "ingest-hammer",
+            dependencies: ["IngestStore", "IngestCore"],
+            path: "Tests/IngestHammer",
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "IngestTestSupport",
+            dependencies: ["IngestStore", "IngestCore", "LMDBKit"],
+            path: "Tests/IngestTestSupport",
+            swiftSettings: strictSettings
+        ),
+        .testTarget(name: "IngestCoreTests", dependencies: ["IngestCore"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "LMDBKitTests",
+            dependencies: ["LMDBKit", "IngestTestSupport"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "IngestStoreTests",
+            dependencies: ["IngestStore", "IngestCore", "LMDBKit", "IngestTestSupport", "ingest-hammer"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "IngestCLITests",
+            dependencies: ["IngestTestSupport", "ingest"],
+            swiftSettings: strictSettings
+        ),
+    ]
+)

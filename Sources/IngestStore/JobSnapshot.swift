@@ -1,0 +1,50 @@
+public import IngestCore
+
+/// A job as read in one transaction: its record, its phases, and what follows from them.
+public struct JobSnapshot: Sendable {
+    public let id: JobID
+    public let record: JobRecord
+    public let phases: [PhaseState]
+    /// The runner holding the job's lease, live or not.
+    public let lease: RunnerIdentity?
+    /// Whether `lease` names a process that is running now.
+    public let leaseIsLive: Bool
+
+    public init(id: JobID, record: JobRecord, phases: [PhaseState], lease: RunnerIdentity?) {
+        self.id = id
+        self.record = record
+        self.phases = phases
+        self.lease = lease
+        self.leaseIsLive = lease?.isLive ?? false
+    }
+
+    /// Derived from the phase statuses; never stored on its own.
+    public var status: JobStatus { StatusRules.jobStatus(of: phases.lazy.map(\.status)) }
+
+    /// The ordinal of the current phase, `nil` when all are completed.
+    public var currentPhase: Int? { StatusRules.currentPhase(of: phases.map(\.status)) }
+
+    /// The current phase's name.
+    public var currentPhaseName: String? { currentPhase.map { record.plan.phases[$0].name } }
+
+    /// Weighted progress 0…1.
+    public var progress: Double { StatusRules.progress(plan: record.plan, phases: phases) }
+
+    /// Failed items over all phases.
+    public var itemsFailed: UInt64 { phases.reduce(0) { $0 &+ $1.itemsFailed } }
+
+    public var activity: Activity {
+        Activity.of(status: status, held: record.held, leasedByLiveRunner: leaseIsLive)
+    }
+
+    /// The latest change to the job or any of its phases.
+    public var updatedAt: Timestamp {
+        phases.compactMap(\.updatedAt).reduce(record.updatedAt, max)
+    }
+
+    /// The phase called `name`, with its ordinal.
+    public func phase(named name: String) -> (ordinal: Int, state: PhaseState)? {
+        guard let ordinal = record.plan.ordinal(of: name) else { return nil }
+        return (ordinal, phases[ordinal])
+    }
+}

@@ -1,0 +1,139 @@
+public import IngestCore
+public import LMDBKit
+
+extension JobStore {
+    /// Runs `body` in a read transaction, turning LMDB failures into `StoreError`.
+    public func read<R>(_ body: (ReadTransaction) throws -> R) throws -> R {
+        do {
+            return try environment.read(body)
+        } catch let error as LMDBError {
+            throw StoreError.lmdb(path, error)
+        }
+    }
+
+    /// A job's full state, or `nil` when there is no such job.
+    public func job(_ id: JobID) throws -> JobSnapshot? {
+        try read { txn in try snapshot(id, in: txn) }
+    }
+
+    /// Every job whose derived status is `status` (all jobs when `nil`), in id order.
+    ///
+    /// With a status this walks only that status's range of the `by_status` index, so
+    /// finding the few running jobs among many finished ones costs only the running ones.
+    public func jobs(status: JobStatus? = nil) throws -> [JobSnapshot] {
+        try read { txn in
+            var result: [JobSnapshot] = []
+            for id in try jobIDs(status: status, in: txn) {
+                if let snapshot = try snapshot(id, in: txn) { result.append(snapshot) }
+            }
+            return result
+        }
+    }
+
+    /// The ids of the jobs with derived status `status` (all when `nil`), in id order.
+    public func jobIDs(status: JobStatus?, in txn: ReadTransaction) throws -> [JobID] {
+        var ids: [JobID] = []
+        if let status {
+            try txn.scan(databases.byStatus, prefix: [status.rawValue]) { key, _ in
+                guard let id = JobID(storedBytes: key.dropFirst()) else {
+                    throw StoreError.corruptRecord("by_status", key: Array(key), RecordError(detail: "not a job id"))
+                }
+                ids.append(id)
+                return true
+            }
+        } else {
+            try txn.scan(databases.jobs) { key, _ in
+                guard let id = JobID(storedBytes: key) else {
+                    throw StoreError.corruptRecord("jobs", key: Array(key), RecordError(detail: "not a job id"))
+                }
+                ids.append(id)
+                return true
+            }
+        }
+        return ids
+    }
+
+    /// How many jobs have each derived status, from the index alone.
+    public func countsByStatus() throws -> [JobStatus: Int] {
+        try read { txn in
+            var counts: [JobStatus: Int] = [:]
+            for status in JobStatus.allCases {
+                var count = 0
+                try txn.scan(databases.byStatus, prefix: [status.rawValue]) { _, _ in
+                    count += 1
+                    return true
+                }
+                counts[status] = count
+            }
+            return counts
+        }
+    }
+
+    /// A job's journal, oldest first.
+    public func journal(_ id: JobID) throws -> [JournalEntry] {
+        try read { txn in
+            var entries: [JournalEntry] = []
+            let prefix = Keys.jobPrefix(id)
+            try txn.scan(databases.journal, prefix: prefix) { key, value in
+                let sequence = key.dropFirst(prefix.count).reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+                do throws(RecordError) {
+                    entries.append(try JournalEntry(sequence: sequence, decoding: value))
+                } catch {
+                    throw StoreError.corruptRecord("journal", key: Array(key), error)
+                }
+                return true
+            }
+            return entries
+        }
+    }
+
+    /// The job as `txn` sees it, lease included.
+    func snapshot(_ id: JobID, in txn: ReadTransaction) throws -> JobSnapshot? {
+        guard let (record, phases) = try loadRecord(id, in: txn) else { return nil }
+        return JobSnapshot(id: id, record: record, phases: phases, lease: try lease(id, in: txn))
+    }
+
+    /// The runner holding `id`'s lease, live or not.
+    func lease(_ id: JobID, in txn: ReadTransaction) throws -> RunnerIdentity? {
+        let key = Keys.lease(id)
+        return try key.withUnsafeBytes { keyBytes in
+            try txn.withValue(in: databases.leases, forKey: keyBytes) { value -> RunnerIdentity? in
+                guard let value else { return nil }
+                do throws(RecordError) { return try RunnerIdentity(decoding: value) } catch {
+                    throw StoreError.corruptRecord("leases", key: key, error)
+                }
+            }
+        }
+    }
+
+    /// The job record and every phase record of `id`, decoded.
+    func loadRecord(_ id: JobID, in txn: ReadTransaction) throws -> (JobRecord, [PhaseState])? {
+        let jobKey = Keys.job(id)
+        let record: JobRecord? = try jobKey.withUnsafeBytes { keyBytes in
+            try txn.withValue(in: databases.jobs, forKey: keyBytes) { value -> JobRecord? in
+                guard let value else { return nil }
+                do throws(RecordError) { return try JobRecord(decoding: value) } catch {
+                    throw StoreError.corruptRecord("jobs", key: jobKey, error)
+                }
+            }
+        }
+        guard let record else { return nil }
+        var phases: [PhaseState] = []
+        phases.reserveCapacity(record.plan.count)
+        for ordinal in 0..<record.plan.count {
+            let key = Keys.phase(id, ordinal: ordinal)
+            let state: PhaseState = try key.withUnsafeBytes { keyBytes in
+                try txn.withValue(in: databases.phases, forKey: keyBytes) { value in
+                    guard let value else {
+                        throw StoreError.corruptRecord("phases", key: key, RecordError(detail: "missing"))
+                    }
+                    do throws(RecordError) { return try PhaseRecord.decode(value) } catch {
+                        throw StoreError.corruptRecord("phases", key: key, error)
+                    }
+                }
+            }
+            phases.append(state)
+        }
+        return (record, phases)
+    }
+}

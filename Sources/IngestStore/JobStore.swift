@@ -1,0 +1,184 @@
+public import IngestCore
+public import LMDBKit
+public import Logging
+internal import Foundation
+
+/// The job store: every job's record and per-phase state in one LMDB environment.
+///
+/// Thread-safe: any number of threads may read and write through one instance; LMDB
+/// serialises writers across processes. Every change is one write transaction that also
+/// updates the `by_status` index and the journal (see `StoreBatch`).
+public final class JobStore: Sendable {
+    /// Whether the store may be written. Read commands open read-only, so they work on a
+    /// read-only mount and never create files.
+    public enum AccessMode: Sendable {
+        case readWrite
+        case readOnly
+    }
+
+    /// The schema this build writes. A store with a newer one is refused; an older one is
+    /// migrated in one transaction.
+    public static let schemaVersion: UInt32 = 1
+
+    /// The store directory.
+    public let path: String
+    public let environment: Environment
+    public let mode: AccessMode
+    let databases: StoreDatabases
+    let clock: @Sendable () -> Timestamp
+    let logger: Logger
+
+    private init(
+        path: String, environment: Environment, mode: AccessMode, databases: StoreDatabases,
+        clock: @escaping @Sendable () -> Timestamp, logger: Logger
+    ) {
+        self.path = path
+        self.environment = environment
+        self.mode = mode
+        self.databases = databases
+        self.clock = clock
+        self.logger = logger
+    }
+
+    /// The wall clock, for timestamps people read.
+    public static let wallClock: @Sendable () -> Timestamp = {
+        Timestamp(millisecondsSince1970: UInt64(max(0, Date().timeIntervalSince1970 * 1000)))
+    }
+
+    /// Opens the store in `path`, creating it (directory included) when `mode` is
+    /// `.readWrite` and it does not exist yet.
+    ///
+    /// - Parameters:
+    ///   - path: The store directory.
+    ///   - mode: `.readOnly` never creates or changes a file.
+    ///   - options: LMDB settings; durability is full sync unless a weaker mode is asked for.
+    ///   - logger: Where the store logs; it never makes its own.
+    ///   - clock: The source of timestamps.
+    /// - Throws: `StoreError` saying what is wrong and what to do.
+    public static func open(
+        at path: String, mode: AccessMode = .readWrite, options: EnvironmentOptions = .init(),
+        logger: Logger = Logger(label: "ingest.store", factory: { _ in SwiftLogNoOpLogHandler() }),
+        clock: @escaping @Sendable () -> Timestamp = JobStore.wallClock
+    ) throws(StoreError) -> JobStore {
+        var options = options
+        options.readOnly = mode == .readOnly
+        if mode == .readWrite { try createDirectory(path) } else { try requireExisting(path) }
+        let environment: Environment
+        do {
+            environment = try Environment.open(path: path, options: options)
+        } catch {
+            throw mapOpenError(error, path: path)
+        }
+        let databases = try openDatabases(environment, path: path, mode: mode, clock: clock, logger: logger)
+        return JobStore(path: path, environment: environment, mode: mode, databases: databases, clock: clock, logger: logger)
+    }
+
+    private static func createDirectory(_ path: String) throws(StoreError) {
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
+            guard isDirectory.boolValue else { throw .cannotCreate(path, "it is a file, not a directory") }
+            return
+        }
+        do {
+            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        } catch {
+            let reason = (error as NSError).localizedFailureReason ?? "the directory cannot be created"
+            throw .cannotCreate(path, reason)
+        }
+    }
+
+    private static func requireExisting(_ path: String) throws(StoreError) {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { throw .noStore(path) }
+        guard isDirectory.boolValue else { throw .cannotCreate(path, "it is a file, not a directory") }
+        guard FileManager.default.fileExists(atPath: path + "/data.mdb") else { throw .noStore(path) }
+    }
+
+    private static func mapOpenError(_ error: EnvironmentError, path: String) -> StoreError {
+        if error.isMissing { return .noStore(path) }
+        if error.isNotADirectory { return .cannotCreate(path, "it is a file, not a directory") }
+        if error.meansDamagedFile { return .damaged(path, error.description) }
+        if error.meansNotWritable { return .cannotCreate(path, error.code?.description ?? error.description) }
+        if let code = error.code { return .lmdb(path, code) }
+        return .cannotCreate(path, error.description)
+    }
+
+    /// Checks the schema and opens the named databases; creates or migrates them only when
+    /// needed, so opening an existing store does not take the writer lock.
+    private static func openDatabases(
+        _ environment: Environment, path: String, mode: AccessMode,
+        clock: @Sendable () -> Timestamp, logger: Logger
+    ) throws(StoreError) -> StoreDatabases {
+        do {
+            let found = try environment.read { txn in try SchemaCheck.inspect(txn, path: path) }
+            switch found {
+            case .current:
+                let existing = try environment.read { txn in try StoreDatabases.open(in: txn, create: false) }
+                if let existing { return existing }
+                guard mode == .readWrite else { throw StoreError.damaged(path, "a named database is missing") }
+                return try environment.write { txn in try SchemaCheck.create(txn, migratingFrom: nil, now: clock()) }
+            case .empty:
+                guard mode == .readWrite else { throw StoreError.noStore(path) }
+                logger.info("creating store", metadata: ["path": "\(path)"])
+                return try environment.write { txn in try SchemaCheck.create(txn, migratingFrom: nil, now: clock()) }
+            case .older(let version):
+                guard mode == .readWrite else {
+                    throw StoreError.damaged(path, "schema version \(version) needs a migration; run a write command first")
+                }
+                logger.notice("migrating store", metadata: ["path": "\(path)", "from": "\(version)"])
+                return try environment.write { txn in try SchemaCheck.create(txn, migratingFrom: version, now: clock()) }
+            }
+        } catch let error as StoreError {
+            throw error
+        } catch let error as LMDBError {
+            throw StoreError.lmdb(path, error)
+        } catch {
+            throw StoreError.damaged(path, "\(error)")
+        }
+    }
+}
+
+/// Reads and writes the `meta` database: schema version, creation time, store id.
+enum SchemaCheck {
+    enum Finding {
+        case empty
+        case current
+        case older(UInt32)
+    }
+
+    static func inspect(_ txn: ReadTransaction, path: String) throws -> Finding {
+        guard let meta = try txn.openDatabase(named: "meta", create: false) else {
+            if try txn.mainDatabaseEntryCount() > 0 { throw StoreError.foreign(path) }
+            return .empty
+        }
+        guard let bytes = try txn.get(meta, Keys.Meta.schemaVersion), bytes.count == 4 else {
+            throw StoreError.damaged(path, "the meta database has no schema version")
+        }
+        let version = bytes.reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
+        if version > JobStore.schemaVersion {
+            throw StoreError.newerSchema(path, found: version, supported: JobStore.schemaVersion)
+        }
+        if version == 0 { throw StoreError.damaged(path, "schema version 0") }
+        return version < JobStore.schemaVersion ? .older(version) : .current
+    }
+
+    /// Creates the databases and writes the meta records of a new store, or migrates an
+    /// older one (there is none yet: version 1 is the first).
+    static func create(_ txn: WriteTransaction, migratingFrom version: UInt32?, now: Timestamp) throws -> StoreDatabases {
+        guard let databases = try StoreDatabases.open(in: txn, create: true) else {
+            throw LMDBError.badDatabase
+        }
+        var writer = ByteWriter()
+        writer.write(JobStore.schemaVersion)
+        try txn.put(databases.meta, Keys.Meta.schemaVersion, writer.bytes)
+        if version == nil {
+            var created = ByteWriter()
+            created.write(now.millisecondsSince1970)
+            try txn.put(databases.meta, Keys.Meta.createdAt, created.bytes)
+            var generator = SystemRandomNumberGenerator()
+            let storeID = (0..<16).map { _ in UInt8.random(in: 0...255, using: &generator) }
+            try txn.put(databases.meta, Keys.Meta.storeID, storeID)
+        }
+        return databases
+    }
+}

@@ -1,0 +1,28 @@
+internal import LMDBKit
+
+/// The named databases of a job store (DESIGN.md, "Storage").
+struct StoreDatabases: Sendable {
+    static let names = ["meta", "jobs", "phases", "by_status", "leases", "journal", "items"]
+
+    let meta: Database
+    let jobs: Database
+    let phases: Database
+    let byStatus: Database
+    let leases: Database
+    let journal: Database
+    let items: Database
+
+    /// Opens them all, creating the missing ones when `create` is set.
+    /// - Returns: `nil` when one is missing and `create` is false.
+    static func open(in txn: ReadTransaction, create: Bool) throws -> StoreDatabases? {
+        var opened: [Database] = []
+        for name in names {
+            guard let database = try txn.openDatabase(named: name, create: create) else { return nil }
+            opened.append(database)
+        }
+        return StoreDatabases(
+            meta: opened[0], jobs: opened[1], phases: opened[2], byStatus: opened[3],
+            leases: opened[4], journal: opened[5], items: opened[6]
+        )
+    }
+}

@@ -1,0 +1,253 @@
+internal import CLMDB
+internal import Synchronization
+
+#if canImport(Glibc)
+internal import Glibc
+#elseif canImport(Darwin)
+internal import Darwin
+#endif
+
+/// An open LMDB environment: one directory holding `data.mdb` and `lock.mdb`.
+///
+/// LMDB forbids opening the same environment twice in one process (closing either copy
+/// would drop the other's `fcntl` locks), so `open(path:options:)` hands back the instance
+/// that is already open for a path. The environment closes when the last reference goes.
+///
+/// Every transaction holds `resizeLock` shared; growing the map on `MDB_MAP_FULL` takes it
+/// exclusively, because LMDB may change the map size only while the process has no
+/// transaction open.
+public final class Environment: @unchecked Sendable {
+    let handle: OpaquePointer
+    /// The environment's directory, as given when it was opened.
+    public let path: String
+    /// The options it was opened with.
+    public let options: EnvironmentOptions
+    let identity: FileIdentity
+    let resizeLock = ReadWriteLock()
+    private let currentMapSize: Mutex<Int>
+
+    private init(handle: OpaquePointer, path: String, options: EnvironmentOptions, identity: FileIdentity, mapSize: Int) {
+        self.handle = handle
+        self.path = path
+        self.options = options
+        self.identity = identity
+        self.currentMapSize = Mutex(mapSize)
+    }
+
+    deinit {
+        EnvironmentRegistry.shared.closing(identity) {
+            mdb_env_close(handle)
+        }
+    }
+
+    /// Opens the environment in `path`, or returns the instance already open in this process.
+    ///
+    /// Creates the directory's files when they are missing, unless `options.readOnly` is set.
+    /// Runs `mdb_reader_check` to clear reader slots left by dead processes, checks that
+    /// `data.mdb` is not shorter than its meta page says, and refuses network file systems.
+    /// - Parameters:
+    ///   - path: An existing directory.
+    ///   - options: Map sizes, limits, durability, read-only.
+    /// - Returns: The open environment.
+    /// - Throws: `EnvironmentError` naming the path and what to do.
+    public static func open(path: String, options: EnvironmentOptions = .init()) throws(EnvironmentError) -> Environment {
+        var info = stat()
+        guard stat(path, &info) == 0 else { throw .missing(path) }
+        guard (info.st_mode & S_IFMT) == S_IFDIR else { throw .notADirectory(path) }
+        if let type = FileSystemCheck.networkFileSystemName(at: path) {
+            throw .networkFileSystem(path, type: type)
+        }
+        if options.readOnly {
+            guard access(path + "/data.mdb", F_OK) == 0 else { throw .missing(path) }
+        }
+        let identity = FileIdentity(device: UInt64(info.st_dev), inode: UInt64(info.st_ino))
+        return try EnvironmentRegistry.shared.openOrReuse(identity) { () throws(EnvironmentError) -> Environment in
+            try makeEnvironment(path: path, options: options, identity: identity)
+        } validate: { (existing) throws(EnvironmentError) in
+            if existing.options.readOnly && !options.readOnly { throw .openedDifferently(path) }
+        }
+    }
+
+    private static func makeEnvironment(path: String, options: EnvironmentOptions, identity: FileIdentity) throws(EnvironmentError) -> Environment {
+        var pointer: OpaquePointer?
+        do {
+            try check(mdb_env_create(&pointer))
+        } catch {
+            throw .lmdb(path, "cannot create an LMDB environment for", error)
+        }
+        guard let handle = pointer else { throw .lmdb(path, "cannot create an LMDB environment for", .noMemory) }
+        var flags = UInt32(MDB_NOTLS)
+        if options.readOnly { flags |= UInt32(MDB_RDONLY) }
+        switch options.durability {
+        case .full: break
+        case .noMetaSync: flags |= UInt32(MDB_NOMETASYNC)
+        case .noSync: flags |= UInt32(MDB_NOSYNC)
+        }
+        do {
+            try check(mdb_env_set_maxdbs(handle, MDB_dbi(options.maxDatabases)))
+            try check(mdb_env_set_maxreaders(handle, options.maxReaders))
+            try check(mdb_env_set_mapsize(handle, options.mapSize))
+            try check(mdb_env_open(handle, path, flags, mdb_mode_t(options.fileMode)))
+        } catch {
+            mdb_env_close(handle)
+            throw .lmdb(path, "cannot open the store", error)
+        }
+        var envInfo = MDB_envinfo()
+        var envStat = MDB_stat()
+        mdb_env_info(handle, &envInfo)
+        mdb_env_stat(handle, &envStat)
+        // A meta page that points past the end of the file would make LMDB read unmapped
+        // pages (SIGBUS); catch that here instead.
+        let needed = (envInfo.me_last_pgno + 1) * Int(envStat.ms_psize)
+        var fileInfo = stat()
+        if stat(path + "/data.mdb", &fileInfo) == 0, Int(fileInfo.st_size) < needed {
+            mdb_env_close(handle)
+            throw .truncated(path, expected: needed, actual: Int(fileInfo.st_size))
+        }
+        var dead: Int32 = 0
+        mdb_reader_check(handle, &dead)
+        // Another process may have grown the map past our setting; LMDB adopts the larger size.
+        let mapSize = max(envInfo.me_mapsize, options.mapSize)
+        return Environment(handle: handle, path: path, options: options, identity: identity, mapSize: mapSize)
+    }
+
+    /// The map size currently in force, in bytes.
+    public var mapSize: Int { currentMapSize.withLock { $0 } }
+
+    /// Opens (and with `create`, creates) a named database.
+    ///
+    /// Wraps `mdb_dbi_open`. Opening runs in its own transaction, so call it before others.
+    /// - Returns: The handle, or `nil` when the database does not exist and `create` is false.
+    public func openDatabase(named name: String, create: Bool) throws -> Database? {
+        if create && !options.readOnly {
+            return try write { txn in try txn.openDatabase(named: name, create: true) }
+        }
+        return try read { txn in try txn.openDatabase(named: name, create: false) }
+    }
+
+    /// Runs `body` in a read-only transaction.
+    ///
+    /// - Parameter body: Reads through the transaction; the transaction cannot escape it.
+    /// - Returns: What `body` returns.
+    /// - Throws: What `body` throws, or an `LMDBError` from `mdb_txn_begin`.
+    public func read<R>(_ body: (ReadTransaction) throws -> R) throws -> R {
+        while true {
+            do {
+                return try resizeLock.withShared {
+                    let txn = try ReadTransaction(environment: self, flags: UInt32(MDB_RDONLY))
+                    defer { txn.abort() }
+                    let result = try body(txn)
+                    try txn.commitRead()
+                    return result
+                }
+            } catch LMDBError.mapResized {
+                try adoptMapSize()
+            }
+        }
+    }
+
+    /// Runs `body` in a write transaction: commits when it returns, aborts when it throws.
+    ///
+    /// When the map fills up, the transaction is aborted, the map grows (doubling, up to
+    /// `maxMapSize`) and `body` runs again, so `body` must not have effects outside the
+    /// transaction that cannot be repeated.
+    /// - Parameter body: Reads and writes through the transaction.
+    /// - Returns: What `body` returns.
+    /// - Throws: What `body` throws, or an `LMDBError` from LMDB (`mapFull` once the map is at
+    ///   its maximum, `noSpace` when the disk is full).
+    public func write<R>(_ body: (WriteTransaction) throws -> R) throws -> R {
+        precondition(!options.readOnly, "write transaction on a read-only environment")
+        while true {
+            do {
+                return try resizeLock.withShared {
+                    let txn = try WriteTransaction(environment: self)
+                    do {
+                        let result = try body(txn)
+                        if txn.sawMapFull { throw LMDBError.mapFull }
+                        try txn.commit()
+                        return result
+                    } catch {
+                        txn.abort()
+                        if txn.sawMapFull { throw LMDBError.mapFull }
+                        throw error
+                    }
+                }
+            } catch LMDBError.mapFull {
+                try growMap()
+            } catch LMDBError.mapResized {
+                try adoptMapSize()
+            }
+        }
+    }
+
+    /// Grows the map, or throws `mapFull` when it is already at its maximum.
+    private func growMap() throws {
+        try resizeLock.withExclusive { () throws(LMDBError) in
+            let current = currentMapSize.withLock { $0 }
+            guard current < options.maxMapSize else { throw LMDBError.mapFull }
+            let next = min(options.maxMapSize, current > options.maxMapSize / 2 ? options.maxMapSize : current * 2)
+            try check(mdb_env_set_mapsize(handle, next))
+            currentMapSize.withLock { $0 = next }
+        }
+    }
+
+    /// Adopts the map size another process set (`MDB_MAP_RESIZED`).
+    private func adoptMapSize() throws {
+        try resizeLock.withExclusive { () throws(LMDBError) in
+            try check(mdb_env_set_mapsize(handle, 0))
+            var info = MDB_envinfo()
+            mdb_env_info(handle, &info)
+            currentMapSize.withLock { $0 = info.me_mapsize }
+        }
+    }
+
+    /// Flushes the data buffers to disk; needed only with weaker durability.
+    ///
+    /// Wraps `mdb_env_sync`.
+    public func sync() throws {
+        try check(mdb_env_sync(handle, 1))
+    }
+
+    /// Clears reader slots left by processes that died; returns how many were cleared.
+    ///
+    /// Wraps `mdb_reader_check`.
+    @discardableResult
+    public func clearStaleReaders() throws -> Int {
+        var dead: Int32 = 0
+        try check(mdb_reader_check(handle, &dead))
+        return Int(dead)
+    }
+
+    /// Writes a compacted copy of the environment into `directory`, which must exist and
+    /// be empty. Safe while other transactions run: it reads one consistent snapshot.
+    ///
+    /// Wraps `mdb_env_copy2` with `MDB_CP_COMPACT`.
+    public func copyCompacted(to directory: String) throws {
+        try resizeLock.withShared { () throws(LMDBError) in
+            try check(mdb_env_copy2(handle, directory, UInt32(MDB_CP_COMPACT)))
+        }
+    }
+
+    /// Sizes LMDB reports for the environment.
+    public struct Statistics: Sendable {
+        public var pageSize: Int
+        public var lastPage: Int
+        public var mapSize: Int
+        public var readersInUse: Int
+        public var maxReaders: Int
+    }
+
+    /// Page size, last used page, map size and reader slots.
+    ///
+    /// Wraps `mdb_env_info` and `mdb_env_stat`.
+    public func statistics() -> Statistics {
+        var info = MDB_envinfo()
+        var envStat = MDB_stat()
+        mdb_env_info(handle, &info)
+        mdb_env_stat(handle, &envStat)
+        return Statistics(
+            pageSize: Int(envStat.ms_psize), lastPage: info.me_last_pgno, mapSize: info.me_mapsize,
+            readersInUse: Int(info.me_numreaders), maxReaders: Int(info.me_maxreaders)
+        )
+    }
+}

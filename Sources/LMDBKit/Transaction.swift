@@ -1,0 +1,220 @@
+internal import CLMDB
+
+/// A read-only transaction: a consistent snapshot of the environment.
+///
+/// Only `Environment.read` and `Environment.write` create transactions, and only for the
+/// length of their closure. Buffers handed out by `withValue` and cursors point into the
+/// memory map and are valid only inside that closure.
+public class ReadTransaction {
+    let handle: OpaquePointer
+    let environment: Environment
+    private var finished = false
+
+    init(environment: Environment, flags: UInt32) throws {
+        var pointer: OpaquePointer?
+        try check(mdb_txn_begin(environment.handle, nil, flags, &pointer))
+        guard let handle = pointer else { throw LMDBError.badTransaction }
+        self.handle = handle
+        self.environment = environment
+    }
+
+    func abort() {
+        guard !finished else { return }
+        finished = true
+        mdb_txn_abort(handle)
+    }
+
+    func markFinished() { finished = true }
+
+    /// Ends a read-only transaction by committing it: LMDB keeps database handles opened
+    /// in a read-only transaction only when it commits, and an abort would close them.
+    func commitRead() throws {
+        guard !finished else { return }
+        finished = true
+        try check(mdb_txn_commit(handle))
+    }
+
+    /// Opens a named database inside this transaction.
+    ///
+    /// Wraps `mdb_dbi_open`.
+    /// - Returns: The handle, or `nil` when it does not exist and `create` is false.
+    public func openDatabase(named name: String, create: Bool) throws -> Database? {
+        var dbi = MDB_dbi()
+        let flags = create ? UInt32(MDB_CREATE) : 0
+        let code = mdb_dbi_open(handle, name, flags, &dbi)
+        if code == MDB_NOTFOUND { return nil }
+        try noteResult(code)
+        return Database(dbi: dbi, name: name)
+    }
+
+    /// How many entries the unnamed main database holds. Named databases are entries there,
+    /// so this tells an empty environment from one that something else already uses.
+    ///
+    /// Wraps `mdb_dbi_open` with a `NULL` name and `mdb_stat`.
+    public func mainDatabaseEntryCount() throws -> Int {
+        var dbi = MDB_dbi()
+        try noteResult(mdb_dbi_open(handle, nil, 0, &dbi))
+        var stat = MDB_stat()
+        try noteResult(mdb_stat(handle, dbi, &stat))
+        return stat.ms_entries
+    }
+
+    /// Hook for write transactions to notice `MDB_MAP_FULL`.
+    func noteResult(_ code: Int32) throws(LMDBError) {
+        try check(code)
+    }
+
+    /// Calls `body` with the value stored under `key`, or with `nil` when there is none.
+    ///
+    /// Wraps `mdb_get`. The buffer points into the map and is valid only inside `body`.
+    public func withValue<R>(
+        in database: Database, forKey key: UnsafeRawBufferPointer,
+        _ body: (UnsafeRawBufferPointer?) throws -> R
+    ) throws -> R {
+        var keyValue = clmdb_val(key.baseAddress, key.count)
+        var value = MDB_val()
+        let code = mdb_get(handle, database.dbi, &keyValue, &value)
+        if code == MDB_NOTFOUND { return try body(nil) }
+        try noteResult(code)
+        return try body(UnsafeRawBufferPointer(start: value.mv_data, count: value.mv_size))
+    }
+
+    /// The value stored under `key` as a copied byte array, or `nil` when there is none.
+    public func get(_ database: Database, _ key: [UInt8]) throws -> [UInt8]? {
+        try key.withUnsafeBytes { keyBytes in
+            try withValue(in: database, forKey: keyBytes) { value in value.map { Array($0) } }
+        }
+    }
+
+    /// Whether a value is stored under `key`.
+    public func contains(_ database: Database, _ key: [UInt8]) throws -> Bool {
+        try key.withUnsafeBytes { keyBytes in
+            try withValue(in: database, forKey: keyBytes) { $0 != nil }
+        }
+    }
+
+    /// Runs `body` with a cursor over `database`; the cursor closes when `body` returns.
+    ///
+    /// Wraps `mdb_cursor_open` and `mdb_cursor_close`.
+    public func withCursor<R>(_ database: Database, _ body: (Cursor) throws -> R) throws -> R {
+        var pointer: OpaquePointer?
+        try noteResult(mdb_cursor_open(handle, database.dbi, &pointer))
+        guard let cursorHandle = pointer else { throw LMDBError.badTransaction }
+        let cursor = Cursor(handle: cursorHandle, transaction: self)
+        defer { mdb_cursor_close(cursorHandle) }
+        return try body(cursor)
+    }
+
+    /// Visits, in key order, every entry whose key starts with `prefix`.
+    ///
+    /// - Parameters:
+    ///   - prefix: Bytes every visited key begins with; empty visits the whole database.
+    ///   - body: Gets each key and value (valid only during the call); returns `false` to stop.
+    public func scan(
+        _ database: Database, prefix: [UInt8] = [],
+        _ body: (_ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer) throws -> Bool
+    ) throws {
+        try withCursor(database) { cursor in
+            var entry = try prefix.withUnsafeBytes { try cursor.seek(atOrAfter: $0) }
+            while let current = entry, current.key.starts(with: prefix) {
+                guard try body(current.key, current.value) else { return }
+                entry = try cursor.next()
+            }
+        }
+    }
+
+    /// The number of entries in `database`.
+    ///
+    /// Wraps `mdb_stat`.
+    public func count(_ database: Database) throws -> Int {
+        var stat = MDB_stat()
+        try noteResult(mdb_stat(handle, database.dbi, &stat))
+        return stat.ms_entries
+    }
+}
+
+/// A read-write transaction. There is at most one at a time per environment, across
+/// processes; `Environment.write` commits it when its closure returns.
+public final class WriteTransaction: ReadTransaction {
+    /// Set when any call returned `MDB_MAP_FULL`: the transaction is then unusable and
+    /// `Environment.write` grows the map and retries, whatever the closure did with the error.
+    private(set) var sawMapFull = false
+
+    init(environment: Environment) throws {
+        try super.init(environment: environment, flags: 0)
+    }
+
+    override func noteResult(_ code: Int32) throws(LMDBError) {
+        if code == MDB_MAP_FULL { sawMapFull = true }
+        try check(code)
+    }
+
+    func commit() throws {
+        markFinished()
+        let code = mdb_txn_commit(handle)
+        if code == MDB_MAP_FULL { sawMapFull = true }
+        try check(code)
+    }
+
+    /// Stores `value` under `key`, replacing what was there.
+    ///
+    /// Wraps `mdb_put`.
+    public func put(_ database: Database, key: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer) throws {
+        var keyValue = clmdb_val(key.baseAddress, key.count)
+        var dataValue = clmdb_val(value.baseAddress, value.count)
+        try noteResult(mdb_put(handle, database.dbi, &keyValue, &dataValue, 0))
+    }
+
+    /// Stores `value` under `key`, replacing what was there.
+    public func put(_ database: Database, _ key: [UInt8], _ value: [UInt8]) throws {
+        try key.withUnsafeBytes { keyBytes in
+            try value.withUnsafeBytes { valueBytes in
+                try put(database, key: keyBytes, value: valueBytes)
+            }
+        }
+    }
+
+    /// Deletes the entry under `key`.
+    ///
+    /// Wraps `mdb_del`.
+    /// - Returns: `false` when there was no such entry.
+    @discardableResult
+    public func delete(_ database: Database, key: UnsafeRawBufferPointer) throws -> Bool {
+        var keyValue = clmdb_val(key.baseAddress, key.count)
+        let code = mdb_del(handle, database.dbi, &keyValue, nil)
+        if code == MDB_NOTFOUND { return false }
+        try noteResult(code)
+        return true
+    }
+
+    /// Deletes the entry under `key`; `false` when there was none.
+    @discardableResult
+    public func delete(_ database: Database, _ key: [UInt8]) throws -> Bool {
+        try key.withUnsafeBytes { try delete(database, key: $0) }
+    }
+
+    /// Deletes every entry whose key starts with `prefix`; returns how many.
+    @discardableResult
+    public func deleteAll(_ database: Database, prefix: [UInt8]) throws -> Int {
+        try withCursor(database) { cursor in
+            var deleted = 0
+            var entry = try prefix.withUnsafeBytes { try cursor.seek(atOrAfter: $0) }
+            while let current = entry, current.key.starts(with: prefix) {
+                try cursor.deleteCurrent()
+                deleted += 1
+                entry = try cursor.current()
+            }
+            return deleted
+        }
+    }
+
+    /// Removes every entry of `database`, keeping the database.
+    ///
+    /// Wraps `mdb_drop` with `del = 0`.
+    public func clear(_ database: Database) throws {
+        try noteResult(mdb_drop(handle, database.dbi, 0))
+    }
+}
+
+@available(*, unavailable)
+extension ReadTransaction: Sendable {}
