@@ -51,18 +51,21 @@ public final class JobStore: Sendable {
     /// - Parameters:
     ///   - path: The store directory.
     ///   - mode: `.readOnly` never creates or changes a file.
+    ///   - createIfMissing: With `.readWrite`, whether a missing store is created; commands
+    ///     that act on existing jobs pass `false` so a typo in `--store` creates nothing.
     ///   - options: LMDB settings; durability is full sync unless a weaker mode is asked for.
     ///   - logger: Where the store logs; it never makes its own.
     ///   - clock: The source of timestamps.
     /// - Throws: `StoreError` saying what is wrong and what to do.
     public static func open(
-        at path: String, mode: AccessMode = .readWrite, options: EnvironmentOptions = .init(),
+        at path: String, mode: AccessMode = .readWrite, createIfMissing: Bool = true,
+        options: EnvironmentOptions = .init(),
         logger: Logger = Logger(label: "ingest.store", factory: { _ in SwiftLogNoOpLogHandler() }),
         clock: @escaping @Sendable () -> Timestamp = JobStore.wallClock
     ) throws(StoreError) -> JobStore {
         var options = options
         options.readOnly = mode == .readOnly
-        if mode == .readWrite { try createDirectory(path) } else { try requireExisting(path) }
+        if mode == .readWrite && createIfMissing { try createDirectory(path) } else { try requireExisting(path) }
         let environment: Environment
         do {
             environment = try Environment.open(path: path, options: options)
@@ -97,7 +100,7 @@ public final class JobStore: Sendable {
     private static func mapOpenError(_ error: EnvironmentError, path: String) -> StoreError {
         if error.isMissing { return .noStore(path) }
         if error.isNotADirectory { return .cannotCreate(path, "it is a file, not a directory") }
-        if error.meansDamagedFile { return .damaged(path, error.description) }
+        if error.meansDamagedFile { return .damaged(path, error.problem) }
         if error.meansNotWritable { return .cannotCreate(path, error.code?.description ?? error.description) }
         if let code = error.code { return .lmdb(path, code) }
         return .cannotCreate(path, error.description)

@@ -46,7 +46,7 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
     static func newerSchema(_ path: String, found: UInt32, supported: UInt32) -> Self {
         .init(.newerSchema(path: path, found: found, supported: supported))
     }
-    static func jobNotFound(_ id: JobID) -> Self { .init(.jobNotFound(id)) }
+    public static func jobNotFound(_ id: JobID) -> Self { .init(.jobNotFound(id)) }
     static func phaseNotFound(_ id: JobID, _ phase: String) -> Self { .init(.phaseNotFound(id, phase)) }
     static func jobExists(_ id: JobID, source: String) -> Self { .init(.jobExists(id, source: source)) }
     static func transition(_ id: JobID, _ error: TransitionError) -> Self { .init(.transition(id, error)) }

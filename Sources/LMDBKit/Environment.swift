@@ -60,6 +60,9 @@ public final class Environment: @unchecked Sendable {
         if options.readOnly {
             guard access(path + "/data.mdb", F_OK) == 0 else { throw .missing(path) }
         }
+        if let code = DataFileCheck.headerProblem(in: path) {
+            throw .lmdb(path, "cannot open the store", code)
+        }
         let identity = FileIdentity(device: UInt64(info.st_dev), inode: UInt64(info.st_ino))
         return try EnvironmentRegistry.shared.openOrReuse(identity) { () throws(EnvironmentError) -> Environment in
             try makeEnvironment(path: path, options: options, identity: identity)

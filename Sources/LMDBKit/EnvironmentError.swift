@@ -70,6 +70,16 @@ public struct EnvironmentError: Error, Sendable, CustomStringConvertible {
         }
     }
 
+    /// What is wrong in a few words, without the path or advice: for wrapping in a
+    /// caller's own message.
+    public var problem: String {
+        switch kind {
+        case .truncated(let expected, let actual): "data.mdb is truncated: \(actual) bytes, the store needs \(expected)"
+        case .lmdb(_, let code): code.description
+        default: description
+        }
+    }
+
     public var description: String {
         switch kind {
         case .notADirectory:

@@ -1,0 +1,15 @@
+import ArgumentParser
+
+/// `ingest`: durable, resumable batch ingestion.
+@main
+struct Ingest: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ingest",
+        abstract: "Durable, resumable batch ingestion: load → chunk → embed → index, state in LMDB.",
+        discussion: ExitStatus.helpText,
+        version: "0.1.0",
+        subcommands: [
+            Submit.self, StatusCommand.self, ListCommand.self, Pause.self, Resume.self, History.self,
+        ]
+    )
+}

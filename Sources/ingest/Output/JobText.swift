@@ -1,0 +1,76 @@
+import IngestCore
+import IngestStore
+
+/// The text renderings of jobs: short, aligned, for people.
+enum JobText {
+    static func detail(_ job: JobSnapshot) -> String {
+        var head = TextTable()
+        head.add(["job", job.id.rawValue])
+        head.add(["source", job.record.source])
+        head.add(["status", "\(job.status) (\(job.activity))"])
+        head.add(["progress", Format.percent(job.progress) + (job.currentPhaseName.map { ", current phase \($0)" } ?? "")])
+        if job.itemsFailed > 0 { head.add(["failed items", String(job.itemsFailed)]) }
+        head.add(["created", job.record.createdAt.iso8601])
+        head.add(["updated", job.updatedAt.iso8601])
+        var phases = TextTable(header: ["PHASE", "STATUS", "DONE", "FAILED", "ATTEMPTS", "NOTE"])
+        for (spec, state) in zip(job.record.plan.phases, job.phases) {
+            let note = state.pauseReason.map { "paused: \($0)" } ?? state.lastError.map { "error: \($0)" } ?? ""
+            phases.add([
+                spec.name, state.status.description, Format.count(state.processed, of: state.total),
+                String(state.itemsFailed), String(state.attempts), note,
+            ])
+        }
+        return head.rendered + "\n\n" + phases.rendered
+    }
+
+    static func list(_ jobs: [JobSnapshot]) -> String {
+        var table = TextTable(header: ["ID", "STATUS", "ACTIVITY", "PROGRESS", "PHASE", "SOURCE"])
+        for job in jobs {
+            table.add([
+                job.id.rawValue, job.status.description, job.activity.description, Format.percent(job.progress),
+                job.currentPhaseName ?? "-", job.record.source,
+            ])
+        }
+        return table.rendered
+    }
+
+    static func summary(store: String, jobs: [JobSnapshot]) -> String {
+        var table = TextTable()
+        table.add(["store", store])
+        table.add(["jobs", String(jobs.count)])
+        for status in JobStatus.allCases {
+            let matching = jobs.filter { $0.status == status }
+            guard !matching.isEmpty else { continue }
+            let activities = Activity.allCases.compactMap { activity -> String? in
+                let count = matching.count { $0.activity == activity }
+                return count == 0 || status.isTerminal ? nil : "\(count) \(activity)"
+            }
+            table.add([status.description, String(matching.count) + (activities.isEmpty ? "" : " (" + activities.joined(separator: ", ") + ")")])
+        }
+        return table.rendered
+    }
+
+    /// `load completed, chunk paused (user), …` for one-line confirmations.
+    static func phaseSummary(_ job: JobSnapshot) -> String {
+        zip(job.record.plan.phases, job.phases).map { spec, state in
+            spec.name + " " + state.status.description + (state.pauseReason.map { " (\($0))" } ?? "")
+        }.joined(separator: ", ")
+    }
+
+    static func history(_ entries: [JournalEntry], phaseNames: [String]) -> String {
+        var table = TextTable(header: ["TIME", "PHASE", "CHANGE", "NOTE"])
+        for entry in entries {
+            switch entry.event {
+            case .submitted: table.add([entry.time.iso8601, "-", "submitted", ""])
+            case .held: table.add([entry.time.iso8601, "-", "paused by user", ""])
+            case .released: table.add([entry.time.iso8601, "-", "resumed by user", ""])
+            case .claimed(let runner): table.add([entry.time.iso8601, "-", "claimed", runner])
+            case .transition(let ordinal, let from, let to, let reason, let error):
+                let name = phaseNames.indices.contains(ordinal) ? phaseNames[ordinal] : "#\(ordinal)"
+                let note = reason.map { "reason: \($0)" } ?? error.map { "error: \($0)" } ?? ""
+                table.add([entry.time.iso8601, name, "\(from) → \(to)", note])
+            }
+        }
+        return table.rendered
+    }
+}
