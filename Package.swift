@@ -16,11 +16,14 @@ let package = Package(
         .library(name: "LMDBKit", targets: ["LMDBKit"]),
         .library(name: "IngestCore", targets: ["IngestCore"]),
         .library(name: "IngestStore", targets: ["IngestStore"]),
+        .library(name: "IngestRunner", targets: ["IngestRunner"]),
+        .library(name: "IngestPipeline", targets: ["IngestPipeline"]),
         .executable(name: "ingest", targets: ["ingest"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         .systemLibrary(
@@ -38,10 +41,29 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        .target(
+            name: "IngestRunner",
+            dependencies: [
+                "IngestStore", "IngestCore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "IngestPipeline",
+            dependencies: [
+                "IngestRunner", "IngestStore", "IngestCore", "LMDBKit",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
         .executableTarget(
             name: "ingest",
             dependencies: [
-                "IngestStore", "IngestCore",
+                "IngestPipeline", "IngestRunner", "IngestStore", "IngestCore",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -71,6 +93,16 @@ let package = Package(
         .testTarget(
             name: "IngestStoreTests",
             dependencies: ["IngestStore", "IngestCore", "LMDBKit", "IngestTestSupport", "ingest-hammer"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "IngestRunnerTests",
+            dependencies: ["IngestRunner", "IngestStore", "IngestCore", "IngestTestSupport"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "IngestPipelineTests",
+            dependencies: ["IngestPipeline", "IngestRunner", "IngestStore", "IngestCore", "IngestTestSupport"],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -146,7 +146,7 @@ public struct TransitionError: Error, Sendable, Equatable, CustomStringConvertib
         case .inputNotConsumed(let phase, let processed, let total):
             "phase \(phase) cannot complete with \(processed) of \(total) items processed"
         case .notRunning(let phase, let status):
-            "phase \(phase) is \(status), not running; progress goes only to a running phase"
+            "phase \(phase) is \(status), not running; progress goes only to a running or paused phase"
         case .jobIsTerminal(let status, let action):
             status == .failed
                 ? "the job has failed; there is nothing to \(action) — `ingest retry` restarts it"

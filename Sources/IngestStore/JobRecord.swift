@@ -8,7 +8,8 @@ public struct JobRecord: Sendable, Hashable {
     public var plan: Plan
     public var createdAt: Timestamp
     public var updatedAt: Timestamp
-    /// How many runs claimed the job; a run cut off by power loss is not counted.
+    /// How many runs died holding the job in the boot they ran in (killed or crashed); a
+    /// run cut off by a power cut, or stopped cleanly, is not counted.
     public var attempts: UInt32
     /// Set by a user pause, cleared by a user resume. A held job is never claimed.
     public var held: Bool

@@ -101,7 +101,7 @@ public final class StoreBatch {
         }
     }
 
-    /// Records a running phase's progress: items processed (done or failed), the total once
+    /// Records a running (or pausing) phase's progress: items processed (done or failed), the total once
     /// known, items failed, and the checkpoint to resume from. Not a transition, so no
     /// journal line.
     public func recordProgress(
@@ -110,7 +110,8 @@ public final class StoreBatch {
     ) throws {
         _ = try change(id) { record, phases, _ in
             guard phases.indices.contains(ordinal) else { throw StoreError.phaseNotFound(id, "#\(ordinal)") }
-            guard phases[ordinal].status == .running else {
+            // A paused phase still takes the progress of items a stopping runner drains.
+            guard phases[ordinal].status.isActive else {
                 throw StoreError.transition(id, .notRunning(phase: record.plan.phases[ordinal].name, status: phases[ordinal].status))
             }
             phases[ordinal].processed = processed

@@ -2,7 +2,7 @@ internal import LMDBKit
 
 /// The named databases of a job store (DESIGN.md, "Storage").
 struct StoreDatabases: Sendable {
-    static let names = ["meta", "jobs", "phases", "by_status", "leases", "journal", "items"]
+    static let names = ["meta", "jobs", "phases", "by_status", "leases", "journal", "items", "queue"]
 
     let meta: Database
     let jobs: Database
@@ -11,6 +11,7 @@ struct StoreDatabases: Sendable {
     let leases: Database
     let journal: Database
     let items: Database
+    let queue: Database
 
     /// Opens them all, creating the missing ones when `create` is set.
     /// - Returns: `nil` when one is missing and `create` is false.
@@ -22,7 +23,8 @@ struct StoreDatabases: Sendable {
         }
         return StoreDatabases(
             meta: opened[0], jobs: opened[1], phases: opened[2], byStatus: opened[3],
-            leases: opened[4], journal: opened[5], items: opened[6]
+            leases: opened[4], journal: opened[5], items: opened[6],
+            queue: opened[7]
         )
     }
 }

@@ -9,7 +9,8 @@ struct Ingest: AsyncParsableCommand {
         discussion: ExitStatus.helpText,
         version: "0.1.0",
         subcommands: [
-            Submit.self, StatusCommand.self, ListCommand.self, Pause.self, Resume.self, History.self,
+            Submit.self, Run.self, StatusCommand.self, ListCommand.self, Pause.self, Resume.self, Retry.self,
+            History.self, Search.self, Export.self, Verify.self,
         ]
     )
 }

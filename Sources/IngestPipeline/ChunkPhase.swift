@@ -1,0 +1,89 @@
+internal import IngestRunner
+internal import IngestStore
+internal import LMDBKit
+
+/// A file handed from load to chunk: where to read it and the content it must have.
+struct ChunkItem {
+    var absolutePath: String
+    var contentHash: String
+
+    var encoded: [UInt8] { Array(contentHash.utf8) + [0] + Array(absolutePath.utf8) }
+
+    init(absolutePath: String, contentHash: String) {
+        self.absolutePath = absolutePath
+        self.contentHash = contentHash
+    }
+
+    init?(decoding bytes: [UInt8]) {
+        guard let split = bytes.firstIndex(of: 0) else { return nil }
+        contentHash = String(decoding: bytes[..<split], as: UTF8.self)
+        absolutePath = String(decoding: bytes[(split + 1)...], as: UTF8.self)
+    }
+}
+
+/// chunk: reads the file again (its text is not stored twice), checks it is still the
+/// content load hashed, and splits it into paragraph-aware chunks with ids derived from
+/// the document, its content hash and the ordinal — so a redo overwrites the same keys.
+struct ChunkPhase: PhaseWorker {
+    /// A document's chunk count before the chunk phase ran.
+    static let pendingChunks = UInt32.max
+
+    struct Output: Sendable {
+        let contentHash: String
+        let chunks: [TextChunk]
+    }
+
+    let store: PipelineStore
+    let settings: PipelineSettings
+    let chunker: Chunker
+
+    func process(_ items: [WorkItem], job: JobContext) async throws -> [ItemOutcome<Output>] {
+        items.map { item in
+            guard let chunkItem = ChunkItem(decoding: item.payload) else {
+                return .failed(reason: "the queue entry is damaged")
+            }
+            switch TextFileReader.read(path: chunkItem.absolutePath, maxBytes: settings.maxFileBytes) {
+            case .success(let file) where file.contentHash == chunkItem.contentHash:
+                return .done(Output(contentHash: file.contentHash, chunks: chunker.chunks(of: file.text)))
+            case .success:
+                return .failed(reason: "the file changed while it was being ingested; submit the source again to pick up the new content")
+            case .failure(let problem):
+                return .failed(reason: problem.reason)
+            }
+        }
+    }
+
+    func commit(_ output: Output, for item: WorkItem, job: JobContext, into batch: StoreBatch) throws -> [WorkItem] {
+        let txn = batch.transaction
+        let collection = PipelineKeys.collection(job.source)
+        let relativePath = String(decoding: item.key, as: UTF8.self)
+        let documentKey = PipelineKeys.document(collection, relativePath)
+        var handedOn: [WorkItem] = []
+        handedOn.reserveCapacity(output.chunks.count)
+        for chunk in output.chunks {
+            let id = PipelineKeys.chunkID(document: documentKey, contentHash: output.contentHash, ordinal: chunk.ordinal)
+            let record = ChunkRecord(
+                collection: collection, relativePath: relativePath, ordinal: UInt32(chunk.ordinal), text: chunk.text,
+                tokenCount: 0, indexed: false
+            )
+            try txn.put(store.chunks, id, record.encoded())
+            handedOn.append(WorkItem(key: id))
+        }
+        if var document = try txn.get(store.documents, documentKey).flatMap(DocumentRecord.init(decoding:)),
+            document.contentHash == output.contentHash
+        {
+            document.chunkCount = UInt32(output.chunks.count)
+            try txn.put(store.documents, documentKey, document.encoded())
+        }
+        return handedOn
+    }
+}
+
+/// Reads chunk texts for the embed and index phases.
+enum ChunkTexts {
+    static func read(_ ids: [[UInt8]], store: PipelineStore) throws -> [ChunkRecord?] {
+        try store.jobs.environment.read { txn in
+            try ids.map { id in try txn.get(store.chunks, id).flatMap(ChunkRecord.init(decoding:)) }
+        }
+    }
+}

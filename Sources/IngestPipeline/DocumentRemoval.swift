@@ -1,0 +1,45 @@
+internal import IngestStore
+internal import LMDBKit
+
+/// Removes what the pipeline stored for a document: its chunks, their postings and
+/// vectors, and their share of the index statistics. Used when a file changed (before its
+/// new chunks are written) and when it was deleted from the source.
+enum DocumentRemoval {
+    static func removeChunks(
+        of document: DocumentRecord, key: [UInt8], in txn: WriteTransaction, store: PipelineStore
+    ) throws {
+        guard document.chunkCount != ChunkPhase.pendingChunks else { return }
+        for ordinal in 0..<Int(document.chunkCount) {
+            let id = PipelineKeys.chunkID(document: key, contentHash: document.contentHash, ordinal: ordinal)
+            guard let bytes = try txn.get(store.chunks, id), let chunk = ChunkRecord(decoding: bytes) else { continue }
+            if chunk.indexed {
+                var terms = Set<[UInt8]>()
+                Tokenizer.forEachToken(in: chunk.text) { terms.insert(Array($0)) }
+                for term in terms { try txn.delete(store.postings, PipelineKeys.posting(term: term, chunk: id)) }
+                try IndexStatistics.add(chunks: -1, tokens: -Int64(chunk.tokenCount), in: txn, store: store)
+            }
+            try txn.delete(store.vectors, id)
+            try txn.delete(store.chunks, id)
+        }
+    }
+}
+
+/// The BM25 statistics: how many chunks are indexed and how many tokens they hold.
+enum IndexStatistics {
+    static func add(chunks: Int64, tokens: Int64, in txn: WriteTransaction, store: PipelineStore) throws {
+        for (key, delta) in [(PipelineKeys.chunkCount, chunks), (PipelineKeys.tokenCount, tokens)] {
+            let current = try txn.get(store.stats, key).map(BigEndian.value) ?? 0
+            let next = delta < 0 ? current - min(current, UInt64(-delta)) : current + UInt64(delta)
+            try txn.put(store.stats, key, BigEndian.bytes(next))
+        }
+    }
+
+    static func read(in txn: ReadTransaction, store: PipelineStore) throws -> (chunks: UInt64, tokens: UInt64) {
+        let chunks = try txn.get(store.stats, PipelineKeys.chunkCount).map(BigEndian.value) ?? 0
+        let tokens = try txn.get(store.stats, PipelineKeys.tokenCount).map(BigEndian.value) ?? 0
+        return (chunks, tokens)
+    }
+
+    /// `index_stats` key naming a collection's source path.
+    static func collectionKey(_ collection: [UInt8]) -> [UInt8] { Array("collection:".utf8) + collection }
+}

@@ -1,0 +1,76 @@
+internal import IngestRunner
+internal import IngestStore
+internal import LMDBKit
+
+/// embed: turns chunk texts into vectors with the job's embedder, in batches.
+struct EmbedPhase: PhaseWorker {
+    let store: PipelineStore
+    let embedder: any Embedder
+
+    var batchSize: Int { 32 }
+
+    func process(_ items: [WorkItem], job: JobContext) async throws -> [ItemOutcome<[Float]>] {
+        let chunks = try ChunkTexts.read(items.map(\.key), store: store)
+        let present = chunks.indices.filter { chunks[$0] != nil }
+        let results = try await embedder.embedEach(present.compactMap { chunks[$0]?.text })
+        guard results.count == present.count else {
+            throw EmbedderError(scope: .batch, message: "the embedder returned \(results.count) results for \(present.count) texts")
+        }
+        var outcomes = [ItemOutcome<[Float]>](repeating: .failed(reason: "the chunk is gone from the store"), count: items.count)
+        for (position, index) in present.enumerated() {
+            switch results[position] {
+            case .success(let vector): outcomes[index] = .done(vector)
+            case .failure(let error): outcomes[index] = .failed(reason: error.message)
+            }
+        }
+        return outcomes
+    }
+
+    func commit(_ output: [Float], for item: WorkItem, job: JobContext, into batch: StoreBatch) throws -> [WorkItem] {
+        let record = VectorRecord(embedder: embedder.identity, values: output)
+        try batch.transaction.put(store.vectors, item.key, record.encoded())
+        return [WorkItem(key: item.key)]
+    }
+}
+
+/// index: the BM25 inverted index — a posting per distinct term of each chunk, and the
+/// chunk's length in the index statistics.
+struct IndexPhase: PhaseWorker {
+    struct Output: Sendable {
+        let termFrequencies: [[UInt8]: UInt32]
+        let tokenCount: UInt32
+    }
+
+    let store: PipelineStore
+
+    var batchSize: Int { 16 }
+
+    func process(_ items: [WorkItem], job: JobContext) async throws -> [ItemOutcome<Output>] {
+        let chunks = try ChunkTexts.read(items.map(\.key), store: store)
+        return chunks.map { chunk in
+            guard let chunk else { return .failed(reason: "the chunk is gone from the store") }
+            var frequencies: [[UInt8]: UInt32] = [:]
+            var count: UInt32 = 0
+            Tokenizer.forEachToken(in: chunk.text) { token in
+                frequencies[Array(token), default: 0] += 1
+                count += 1
+            }
+            return .done(Output(termFrequencies: frequencies, tokenCount: count))
+        }
+    }
+
+    func commit(_ output: Output, for item: WorkItem, job: JobContext, into batch: StoreBatch) throws -> [WorkItem] {
+        let txn = batch.transaction
+        guard let bytes = try txn.get(store.chunks, item.key), var chunk = ChunkRecord(decoding: bytes) else { return [] }
+        for (term, frequency) in output.termFrequencies {
+            try txn.put(store.postings, PipelineKeys.posting(term: term, chunk: item.key), BigEndian.bytes(UInt64(frequency)))
+        }
+        if !chunk.indexed {
+            try IndexStatistics.add(chunks: 1, tokens: Int64(output.tokenCount), in: txn, store: store)
+        }
+        chunk.indexed = true
+        chunk.tokenCount = output.tokenCount
+        try txn.put(store.chunks, item.key, chunk.encoded())
+        return []
+    }
+}

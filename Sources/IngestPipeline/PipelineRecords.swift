@@ -1,0 +1,205 @@
+/// Key layouts and record encodings of the pipeline's databases (see `PipelineStore`).
+enum PipelineKeys {
+    /// A collection's 8-byte key: FNV-1a of its source path.
+    static func collection(_ source: String) -> [UInt8] {
+        var hash: UInt64 = 0xCBF2_9CE4_8422_2325
+        for byte in source.utf8 {
+            hash ^= UInt64(byte)
+            hash = hash &* 0x100_0000_01B3
+        }
+        return withUnsafeBytes(of: hash.bigEndian) { Array($0) }
+    }
+
+    /// `documents`: collection · relative path.
+    static func document(_ collection: [UInt8], _ relativePath: String) -> [UInt8] {
+        collection + Array(relativePath.utf8)
+    }
+
+    /// A chunk's id: the first 16 bytes of SHA-256 over the document key, its content hash
+    /// and the chunk's ordinal. A redo of the same chunk writes the same keys.
+    static func chunkID(document: [UInt8], contentHash: String, ordinal: Int) -> [UInt8] {
+        var hasher = SHA256()
+        hasher.update(document)
+        hasher.update([0])
+        hasher.update(Array(contentHash.utf8))
+        withUnsafeBytes(of: UInt32(truncatingIfNeeded: ordinal).bigEndian) { hasher.update(Array($0)) }
+        return Array(hasher.finalize().prefix(16))
+    }
+
+    /// `postings`: term · 0x00 · chunk id.
+    static func posting(term: some Collection<UInt8>, chunk: [UInt8]) -> [UInt8] {
+        var key = Array(term)
+        key.append(0)
+        key.append(contentsOf: chunk)
+        return key
+    }
+
+    static let chunkCount = Array("chunks".utf8)
+    static let tokenCount = Array("tokens".utf8)
+}
+
+/// What the pipeline knows about one file of a collection.
+struct DocumentRecord: Equatable {
+    static let version: UInt8 = 1
+    var contentHash: String
+    var size: UInt64
+    /// Chunks made from this content (0 until the chunk phase ran).
+    var chunkCount: UInt32
+    /// The last job whose load phase saw the file; files not seen by a completed load are deleted.
+    var lastSeenBy: String
+
+    func encoded() -> [UInt8] {
+        var bytes: [UInt8] = [Self.version]
+        appendString(contentHash, to: &bytes)
+        appendUInt64(size, to: &bytes)
+        appendUInt64(UInt64(chunkCount), to: &bytes)
+        appendString(lastSeenBy, to: &bytes)
+        return bytes
+    }
+
+    init(contentHash: String, size: UInt64, chunkCount: UInt32, lastSeenBy: String) {
+        self.contentHash = contentHash
+        self.size = size
+        self.chunkCount = chunkCount
+        self.lastSeenBy = lastSeenBy
+    }
+
+    init?(decoding bytes: some Collection<UInt8>) {
+        var reader = FieldReader(Array(bytes))
+        guard reader.byte() == Self.version, let hash = reader.string(), let size = reader.uint64(),
+            let count = reader.uint64(), let seen = reader.string(), reader.atEnd
+        else { return nil }
+        self.init(contentHash: hash, size: size, chunkCount: UInt32(truncatingIfNeeded: count), lastSeenBy: seen)
+    }
+}
+
+/// One chunk of a document, as searched and exported.
+struct ChunkRecord: Equatable {
+    static let version: UInt8 = 1
+    var collection: [UInt8]
+    var relativePath: String
+    var ordinal: UInt32
+    var text: String
+    /// Tokens in the text (BM25's document length); set by the index phase.
+    var tokenCount: UInt32
+    /// Whether the index phase counted this chunk in the index statistics.
+    var indexed: Bool
+
+    func encoded() -> [UInt8] {
+        var bytes: [UInt8] = [Self.version]
+        bytes.append(contentsOf: collection)
+        appendString(relativePath, to: &bytes)
+        appendUInt64(UInt64(ordinal), to: &bytes)
+        appendUInt64(UInt64(tokenCount), to: &bytes)
+        bytes.append(indexed ? 1 : 0)
+        appendString(text, to: &bytes)
+        return bytes
+    }
+
+    init(collection: [UInt8], relativePath: String, ordinal: UInt32, text: String, tokenCount: UInt32, indexed: Bool) {
+        self.collection = collection
+        self.relativePath = relativePath
+        self.ordinal = ordinal
+        self.text = text
+        self.tokenCount = tokenCount
+        self.indexed = indexed
+    }
+
+    init?(decoding bytes: some Collection<UInt8>) {
+        var reader = FieldReader(Array(bytes))
+        guard reader.byte() == Self.version, let collection = reader.bytes(8), let path = reader.string(),
+            let ordinal = reader.uint64(), let tokens = reader.uint64(), let indexed = reader.byte(),
+            let text = reader.string(), reader.atEnd
+        else { return nil }
+        self.init(
+            collection: collection, relativePath: path, ordinal: UInt32(truncatingIfNeeded: ordinal), text: text,
+            tokenCount: UInt32(truncatingIfNeeded: tokens), indexed: indexed == 1
+        )
+    }
+}
+
+/// A stored vector: which embedder made it, and its floats.
+struct VectorRecord: Equatable {
+    static let version: UInt8 = 1
+    var embedder: String
+    var values: [Float]
+
+    func encoded() -> [UInt8] {
+        var bytes: [UInt8] = [Self.version]
+        appendString(embedder, to: &bytes)
+        appendUInt64(UInt64(values.count), to: &bytes)
+        bytes.reserveCapacity(bytes.count + values.count * 4)
+        for value in values {
+            withUnsafeBytes(of: value.bitPattern.littleEndian) { bytes.append(contentsOf: $0) }
+        }
+        return bytes
+    }
+
+    init(embedder: String, values: [Float]) {
+        self.embedder = embedder
+        self.values = values
+    }
+
+    init?(decoding bytes: some Collection<UInt8>) {
+        var reader = FieldReader(Array(bytes))
+        guard reader.byte() == Self.version, let embedder = reader.string(), let count = reader.uint64(),
+            count <= 65_536, let raw = reader.bytes(Int(count) * 4), reader.atEnd
+        else { return nil }
+        var values: [Float] = []
+        values.reserveCapacity(Int(count))
+        for start in stride(from: 0, to: raw.count, by: 4) {
+            let bits = raw[start..<(start + 4)].reversed().reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
+            values.append(Float(bitPattern: bits))
+        }
+        self.init(embedder: embedder, values: values)
+    }
+
+    /// The raw float bytes, for the export's vector hash.
+    var valueBytes: [UInt8] { Array(encoded().suffix(values.count * 4)) }
+}
+
+private func appendUInt64(_ value: UInt64, to bytes: inout [UInt8]) {
+    withUnsafeBytes(of: value.bigEndian) { bytes.append(contentsOf: $0) }
+}
+
+private func appendString(_ value: String, to bytes: inout [UInt8]) {
+    appendUInt64(UInt64(value.utf8.count), to: &bytes)
+    bytes.append(contentsOf: value.utf8)
+}
+
+/// Reads the fields above; every read returns `nil` instead of trapping on short input.
+struct FieldReader {
+    private let bytes: [UInt8]
+    private var offset = 0
+
+    init(_ bytes: [UInt8]) { self.bytes = bytes }
+
+    var atEnd: Bool { offset == bytes.count }
+
+    mutating func byte() -> UInt8? {
+        guard offset < bytes.count else { return nil }
+        defer { offset += 1 }
+        return bytes[offset]
+    }
+
+    mutating func bytes(_ count: Int) -> [UInt8]? {
+        guard count >= 0, bytes.count - offset >= count else { return nil }
+        defer { offset += count }
+        return Array(bytes[offset..<(offset + count)])
+    }
+
+    mutating func uint64() -> UInt64? {
+        bytes(8)?.reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+    }
+
+    mutating func string() -> String? {
+        guard let count = uint64(), count <= UInt64(bytes.count), let raw = bytes(Int(count)) else { return nil }
+        return String(validating: raw, as: UTF8.self)
+    }
+}
+
+/// 64-bit integers as 8 big-endian bytes, for the statistics.
+enum BigEndian {
+    static func bytes(_ value: UInt64) -> [UInt8] { withUnsafeBytes(of: value.bigEndian) { Array($0) } }
+    static func value(_ bytes: some Collection<UInt8>) -> UInt64 { bytes.prefix(8).reduce(UInt64(0)) { $0 << 8 | UInt64($1) } }
+}

@@ -1,0 +1,64 @@
+public import IngestStore
+internal import LMDBKit
+
+/// The built-in pipeline's databases, in the same LMDB environment as the job state, so
+/// that an item's outputs commit in the same transaction as its receipt.
+///
+/// | database | key | value |
+/// |---|---|---|
+/// | `documents` | collection (8) · relative path | `DocumentRecord` |
+/// | `chunks` | chunk id (16) | `ChunkRecord` |
+/// | `postings` | term · 0x00 · chunk id | term frequency (u32) |
+/// | `vectors` | chunk id | embedder identity, dimension, float32 little-endian |
+/// | `index_stats` | name | u64 |
+///
+/// A collection is one source path: jobs over the same source share its documents, which
+/// is what lets a later job skip unchanged files and drop deleted ones.
+public struct PipelineStore: Sendable {
+    public let jobs: JobStore
+    let documents: Database
+    let chunks: Database
+    let postings: Database
+    let vectors: Database
+    let stats: Database
+
+    /// Opens the pipeline's databases in `store`, creating them when the store is writable.
+    /// - Throws: `StoreError` when they are missing from a read-only store.
+    public init(_ store: JobStore) throws {
+        jobs = store
+        let create = store.mode == .readWrite
+        func open(_ name: String) throws -> Database {
+            do {
+                guard let database = try store.environment.openDatabase(named: name, create: create) else {
+                    throw PipelineStoreError.missingDatabase(name)
+                }
+                return database
+            } catch let error as LMDBError {
+                throw PipelineStoreError.lmdb(name, error)
+            }
+        }
+        documents = try open("documents")
+        chunks = try open("chunks")
+        postings = try open("postings")
+        vectors = try open("vectors")
+        stats = try open("index_stats")
+    }
+
+    /// Whether the store holds the pipeline's databases at all (a store only a host used does not).
+    public static func exists(in store: JobStore) -> Bool {
+        (try? store.environment.openDatabase(named: "chunks", create: false)) != nil
+    }
+}
+
+/// Problems opening the pipeline's databases.
+public struct PipelineStoreError: Error, Sendable, CustomStringConvertible {
+    public let description: String
+
+    static func missingDatabase(_ name: String) -> PipelineStoreError {
+        PipelineStoreError(description: "the store has no \(name) database yet; run `ingest submit` and `ingest run` first")
+    }
+
+    static func lmdb(_ name: String, _ error: LMDBError) -> PipelineStoreError {
+        PipelineStoreError(description: "cannot open the \(name) database: \(error)")
+    }
+}

@@ -1,0 +1,120 @@
+internal import IngestStore
+internal import LMDBKit
+internal import Foundation
+
+/// How `ingest search` ranks chunks.
+public enum SearchMode: String, Sendable, CaseIterable {
+    /// Okapi BM25 over the inverted index (k1 = 1.2, b = 0.75).
+    case bm25
+    /// Cosine similarity of the query's vector to the chunks' vectors (built-in hashing embedder).
+    case vector
+    /// Reciprocal-rank fusion (k = 60) of the two rankings.
+    case hybrid
+}
+
+/// One search result.
+public struct SearchHit: Sendable, Hashable {
+    /// The source the document came from.
+    public let source: String
+    /// The document's path relative to its source.
+    public let document: String
+    public let ordinal: Int
+    public let score: Double
+    public let text: String
+}
+
+/// Queries the index the pipeline built. Read-only; works while a runner writes.
+public struct SearchEngine: Sendable {
+    let store: PipelineStore
+    static let k1 = 1.2
+    static let b = 0.75
+    static let fusionK = 60.0
+
+    public init(_ store: PipelineStore) { self.store = store }
+
+    /// The best `k` chunks for `query`.
+    public func search(_ query: String, k: Int, mode: SearchMode) throws -> [SearchHit] {
+        try store.jobs.environment.read { txn in
+            let ranked: [([UInt8], Double)]
+            switch mode {
+            case .bm25: ranked = try bm25(query, k: k, txn: txn)
+            case .vector: ranked = try vector(query, k: k, txn: txn)
+            case .hybrid:
+                let lexical = try bm25(query, k: k * 4, txn: txn)
+                let semantic = try vector(query, k: k * 4, txn: txn)
+                var fused: [[UInt8]: Double] = [:]
+                for list in [lexical, semantic] {
+                    for (rank, (id, _)) in list.enumerated() { fused[id, default: 0] += 1 / (Self.fusionK + Double(rank + 1)) }
+                }
+                ranked = Array(fused.sorted(by: Self.better).prefix(k))
+            }
+            return try ranked.compactMap { id, score in try hit(id, score: score, txn: txn) }
+        }
+    }
+
+    private func hit(_ id: [UInt8], score: Double, txn: ReadTransaction) throws -> SearchHit? {
+        guard let chunk = try txn.get(store.chunks, id).flatMap(ChunkRecord.init(decoding:)) else { return nil }
+        let source = try txn.get(store.stats, IndexStatistics.collectionKey(chunk.collection))
+            .map { String(decoding: $0, as: UTF8.self) } ?? ""
+        return SearchHit(
+            source: source, document: chunk.relativePath, ordinal: Int(chunk.ordinal), score: score, text: chunk.text
+        )
+    }
+
+    /// Higher score first; ties by chunk id so that results are stable.
+    private static func better(_ lhs: (key: [UInt8], value: Double), _ rhs: (key: [UInt8], value: Double)) -> Bool {
+        lhs.value != rhs.value ? lhs.value > rhs.value : lhs.key.lexicographicallyPrecedes(rhs.key)
+    }
+
+    private func bm25(_ query: String, k: Int, txn: ReadTransaction) throws -> [([UInt8], Double)] {
+        let (chunkCount, tokenCount) = try IndexStatistics.read(in: txn, store: store)
+        guard chunkCount > 0 else { return [] }
+        let averageLength = Double(tokenCount) / Double(chunkCount)
+        var scores: [[UInt8]: Double] = [:]
+        var lengths: [[UInt8]: Double] = [:]
+        for term in Set(Tokenizer.tokens(in: query)) {
+            var postings: [([UInt8], Double)] = []
+            let prefix = PipelineKeys.posting(term: Array(term.utf8), chunk: [])
+            try txn.scan(store.postings, prefix: prefix) { key, value in
+                postings.append((Array(key.dropFirst(prefix.count)), Double(BigEndian.value(value))))
+                return true
+            }
+            guard !postings.isEmpty else { continue }
+            let df = Double(postings.count)
+            let idf = log(1 + (Double(chunkCount) - df + 0.5) / (df + 0.5))
+            for (id, frequency) in postings {
+                let length: Double
+                if let known = lengths[id] {
+                    length = known
+                } else {
+                    length = Double(try txn.get(store.chunks, id).flatMap(ChunkRecord.init(decoding:))?.tokenCount ?? 0)
+                    lengths[id] = length
+                }
+                let norm = frequency + Self.k1 * (1 - Self.b + Self.b * length / max(averageLength, 1))
+                scores[id, default: 0] += idf * frequency * (Self.k1 + 1) / norm
+            }
+        }
+        return Array(scores.sorted(by: Self.better).prefix(k)).map { ($0.key, $0.value) }
+    }
+
+    private func vector(_ query: String, k: Int, txn: ReadTransaction) throws -> [([UInt8], Double)] {
+        var best: [([UInt8], Double)] = []
+        var embedders: [String: [Float]] = [:]
+        try txn.scan(store.vectors) { key, value in
+            guard let record = VectorRecord(decoding: value) else { return true }
+            // Vectors from other embedders live in other spaces; compare like with like.
+            if embedders[record.embedder] == nil {
+                embedders[record.embedder] = HashingEmbedder(identity: record.embedder)?.vector(for: query) ?? []
+            }
+            guard let queryVector = embedders[record.embedder], queryVector.count == record.values.count else { return true }
+            best.append((Array(key), Double(HashingEmbedder.cosine(queryVector, record.values))))
+            if best.count > k * 4 {
+                best.sort { $0.1 != $1.1 ? $0.1 > $1.1 : $0.0.lexicographicallyPrecedes($1.0) }
+                best.removeLast(best.count - k)
+            }
+            return true
+        }
+        best.sort { $0.1 != $1.1 ? $0.1 > $1.1 : $0.0.lexicographicallyPrecedes($1.0) }
+        return Array(best.prefix(k))
+    }
+}

@@ -1,0 +1,77 @@
+internal import IngestStore
+
+/// A finished item on its way to the group commit: how to write it, or why it failed.
+struct FinishedItem: Sendable {
+    /// The item's position among the items its phase fetched in this run.
+    let index: Int
+    let item: WorkItem
+    /// The queue entry it came from (phases after the first).
+    let queueSequence: UInt64?
+    let result: Result
+    enum Result: Sendable {
+        case done(commit: @Sendable (StoreBatch) throws -> [WorkItem])
+        case failed(String)
+    }
+}
+
+/// A fetched item on its way to a worker.
+struct FetchedItem: Sendable {
+    let index: Int
+    let item: WorkItem
+    let queueSequence: UInt64?
+}
+
+/// `any PhaseWorker` with its output type hidden, so the engine can hold one per phase.
+struct ErasedWorker: Sendable {
+    let batchSize: Int
+    let process: @Sendable ([FetchedItem], JobContext) async throws -> [FinishedItem]
+    let phaseWillComplete: @Sendable (JobContext, StoreBatch) throws -> Void
+
+    init<Worker: PhaseWorker>(typed worker: Worker) {
+        batchSize = max(1, worker.batchSize)
+        process = { fetched, job in
+            let outcomes = try await worker.process(fetched.map(\.item), job: job)
+            guard outcomes.count == fetched.count else {
+                throw RunnerError.workerContract("returned \(outcomes.count) outcomes for \(fetched.count) items")
+            }
+            return zip(fetched, outcomes).map { entry, outcome in
+                let result: FinishedItem.Result
+                switch outcome {
+                case .done(let output):
+                    result = .done(commit: { batch in
+                        try worker.commit(output, for: entry.item, job: job, into: batch)
+                    })
+                case .failed(let reason):
+                    result = .failed(reason)
+                }
+                return FinishedItem(index: entry.index, item: entry.item, queueSequence: entry.queueSequence, result: result)
+            }
+        }
+        phaseWillComplete = { job, batch in try worker.phaseWillComplete(job: job, into: batch) }
+    }
+
+    init(_ worker: any PhaseWorker) {
+        self = Self.open(worker)
+    }
+
+    private static func open<Worker: PhaseWorker>(_ worker: Worker) -> ErasedWorker {
+        ErasedWorker(typed: worker)
+    }
+}
+
+/// Failures of the runner itself, not of an item.
+public struct RunnerError: Error, Sendable, CustomStringConvertible {
+    public let description: String
+
+    static func workerContract(_ what: String) -> RunnerError {
+        RunnerError(description: "a phase worker broke its contract: it \(what)")
+    }
+
+    static func noIdentity() -> RunnerError {
+        RunnerError(description: "cannot tell this process's boot id and start time from /proc; leases need them")
+    }
+
+    static func planMismatch(job: String, phases: Int, workers: Int) -> RunnerError {
+        RunnerError(description: "job \(job) has \(phases) phases but its definition has \(workers) workers")
+    }
+}

@@ -1,0 +1,248 @@
+internal import IngestCore
+internal import IngestStore
+internal import Logging
+
+/// The one place a job's run writes: it gathers finished items from every phase's workers
+/// and writes them in group commits — many items in one write transaction, flushed every
+/// `groupCommitItems` items or `groupCommitInterval` — together with their receipts, the
+/// items they hand to the next phase, and each phase's progress. After any interruption at
+/// most the last unwritten group is redone, and no item's output is written twice.
+actor GroupCommitter {
+    private let store: JobStore
+    private let executor: StoreExecutor
+    private let job: JobContext
+    private let workers: [ErasedWorker]
+    private let configuration: RunnerConfiguration
+    private let runStop: StopController
+    private let logger: Logger
+    private let events: @Sendable (RunEvent) -> Void
+
+    private var ledgers: [PhaseLedger]
+    private var phases: [PhaseState]
+    private var flushing = false
+    private var flushRequested = false
+    private var closed = false
+    private var firstReadyAt: ContinuousClock.Instant?
+    private var generation = 0
+    private var commitWaiters: [CheckedContinuation<Void, Never>] = []
+    private var roomWaiters: [Int: [CheckedContinuation<Void, Never>]] = [:]
+    /// Set when the job must stop on its own account: held by the user, failed, or out of space.
+    private(set) var jobStop: JobStop?
+    private(set) var writeError: StoreError?
+
+    enum JobStop: Sendable, Equatable {
+        case paused(PauseReason)
+        case failed(phase: Int, error: String)
+    }
+
+    init(
+        store: JobStore, executor: StoreExecutor, job: JobContext, phases: [PhaseState], workers: [ErasedWorker],
+        configuration: RunnerConfiguration, runStop: StopController, logger: Logger,
+        events: @escaping @Sendable (RunEvent) -> Void
+    ) {
+        self.runStop = runStop
+        self.store = store
+        self.executor = executor
+        self.job = job
+        self.phases = phases
+        self.workers = workers
+        self.configuration = configuration
+        self.logger = logger
+        self.events = events
+        ledgers = phases.map { state in
+            var ledger = PhaseLedger()
+            ledger.completed = state.status == .completed
+            return ledger
+        }
+    }
+
+    /// Items a phase may have fetched but not committed; past it the fetcher waits.
+    private var window: Int { max(configuration.groupCommitItems * 2, configuration.workers * 4) }
+
+    // MARK: Fetch side
+
+    /// Waits until phase `ordinal` may fetch more, then returns how many items it may take.
+    func waitForRoom(_ ordinal: Int) async -> Int {
+        while ledgers[ordinal].pending >= window && !mustStop {
+            await withCheckedContinuation { roomWaiters[ordinal, default: []].append($0) }
+        }
+        return max(0, window - ledgers[ordinal].pending)
+    }
+
+    /// Registers fetched items; returns them numbered.
+    func register(_ ordinal: Int, items: [(WorkItem, UInt64?)]) -> [FetchedItem] {
+        var numbered: [FetchedItem] = []
+        numbered.reserveCapacity(items.count)
+        for (item, sequence) in items {
+            numbered.append(FetchedItem(index: ledgers[ordinal].fetched, item: item, queueSequence: sequence))
+            ledgers[ordinal].fetched += 1
+        }
+        return numbered
+    }
+
+    func isCompleted(_ ordinal: Int) -> Bool { ledgers[ordinal].completed }
+
+    private var mustStop: Bool { jobStop != nil || runStop.isStopRequested }
+
+    var commitGeneration: Int { generation }
+
+    /// Returns after the next group commit lands (or at once if one landed since `seen`),
+    /// or when the job must stop.
+    func waitForCommit(after seen: Int) async {
+        // The stop checks and the registration are atomic on this actor, and a stop always
+        // calls `wakeEveryone` after setting its flag, so no waiter sleeps through a stop.
+        guard generation == seen, !mustStop, !closed else { return }
+        await withCheckedContinuation { commitWaiters.append($0) }
+    }
+
+    /// The fetcher of phase `ordinal` found its input exhausted.
+    func markExhausted(_ ordinal: Int) async {
+        ledgers[ordinal].exhausted = true
+        await flush()
+    }
+
+    // MARK: Work side
+
+    /// Refuses items handed in from now on: the fetchers are done or were given up on.
+    func close() {
+        closed = true
+        wakeEveryone()
+    }
+
+    /// Hands in finished items; writes a group when enough are ready.
+    func add(_ ordinal: Int, _ items: [FinishedItem]) async {
+        guard !closed else { return }
+        for item in items { ledgers[ordinal].finished[item.index] = item }
+        if firstReadyAt == nil { firstReadyAt = .now }
+        let ready = ledgers.reduce(0) { $0 + $1.committableCount }
+        if ready >= configuration.groupCommitItems { await flush() }
+    }
+
+    /// Writes a group if the oldest finished item has waited `groupCommitInterval`.
+    func flushIfDue() async {
+        guard let first = firstReadyAt, ContinuousClock.now - first >= configuration.groupCommitInterval else { return }
+        await flush()
+    }
+
+    /// Stops the job on its own account (user hold seen by the poller, worker failure).
+    func stop(_ reason: JobStop) {
+        if jobStop == nil { jobStop = reason }
+        wakeEveryone()
+    }
+
+    /// Wakes fetchers waiting for room or for a commit, so they notice a stop.
+    func wakeEveryone() {
+        let waiters = commitWaiters + roomWaiters.values.flatMap { $0 }
+        commitWaiters = []
+        roomWaiters = [:]
+        for waiter in waiters { waiter.resume() }
+    }
+
+    // MARK: Writing
+
+    /// Writes every item that can be committed in order, completes the phases whose input
+    /// is exhausted and fully committed, and notices a user hold.
+    func flush() async {
+        // A flush asked for while one runs is done by that one's next round.
+        flushRequested = true
+        guard !flushing else { return }
+        flushing = true
+        defer { flushing = false }
+        while flushRequested && writeError == nil {
+            flushRequested = false
+            let taken = ledgers.indices.map { ledgers[$0].takeCommittable() }
+            let completable = ledgers.indices.filter {
+                ledgers[$0].exhausted && !ledgers[$0].completed && ledgers[$0].pending == 0
+            }
+            if taken.allSatisfy(\.isEmpty) && completable.isEmpty { continue }
+            firstReadyAt = nil
+            guard await write(taken: taken, completable: completable) else { break }
+            if ledgers.reduce(0, { $0 + $1.committableCount }) >= configuration.groupCommitItems { flushRequested = true }
+        }
+    }
+
+    private func write(taken: [[FinishedItem]], completable: [Int]) async -> Bool {
+        let store = store, job = job, workers = workers, limit = configuration.maxItemFailures
+        do {
+            let outcome = try await executor.write {
+                try store.write { batch in
+                    try GroupCommit.apply(
+                        batch: batch, job: job, taken: taken, completable: completable, workers: workers,
+                        maxItemFailures: limit
+                    )
+                }
+            }
+            phases = outcome.phases
+            for (ordinal, items) in taken.enumerated() { ledgers[ordinal].committedThisRun += UInt64(items.count) }
+            for ordinal in outcome.completed {
+                ledgers[ordinal].completed = true
+                events(.phaseCompleted(job.id, phase: job.plan.phases[ordinal].name))
+            }
+            if outcome.held { stop(.paused(.user)) }
+            if let (ordinal, error) = outcome.failed { stop(.failed(phase: ordinal, error: error)) }
+            generation += 1
+            events(.progress(job.id, progress))
+            wakeEveryone()
+            return true
+        } catch {
+            let storeError = error as? StoreError
+            writeError = storeError
+            logger.error("group commit failed", metadata: ["job": "\(job.id)", "error": "\(error)"])
+            // Put the items back so that a final commit after a stop can still try them.
+            for (ordinal, items) in taken.enumerated() {
+                for item in items { ledgers[ordinal].finished[item.index] = item }
+                ledgers[ordinal].nextToCommit -= items.count
+            }
+            if storeError?.category == .noSpace {
+                stop(.paused(.diskFull))
+            } else {
+                stop(.failed(phase: currentPhase, error: "cannot write to the store: \(error)"))
+            }
+            return false
+        }
+    }
+
+    private var currentPhase: Int { StatusRules.currentPhase(of: phases.map(\.status)) ?? 0 }
+
+    /// Each phase's progress as of the last commit.
+    var progress: [PhaseProgress] {
+        phases.indices.map { ordinal in
+            PhaseProgress(
+                name: job.plan.phases[ordinal].name, status: phases[ordinal].status,
+                processed: phases[ordinal].processed, total: phases[ordinal].total,
+                itemsFailed: phases[ordinal].itemsFailed, processedThisRun: ledgers[ordinal].committedThisRun
+            )
+        }
+    }
+
+    /// The last write of the run: commits what it can, then pauses the running phases with
+    /// `reason` (or fails the phase a worker failed), and releases the lease — one transaction.
+    func finish(runStop: PauseReason?, runner: RunnerIdentity) async -> JobOutcome {
+        if writeError == nil { await flush() }
+        let failure: (Int, String)? = if case .failed(let ordinal, let error) = jobStop { (ordinal, error) } else { nil }
+        let pauseReason: PauseReason? = if case .paused(let reason) = jobStop { reason } else { runStop }
+        let store = store, job = job
+        do {
+            let final = try await executor.write {
+                try store.write { batch in
+                    try GroupCommit.finish(batch: batch, job: job, failure: failure, pauseReason: pauseReason, runner: runner)
+                }
+            }
+            phases = final
+        } catch {
+            logger.error("cannot record the end of the run", metadata: ["job": "\(job.id)", "error": "\(error)"])
+            // The lease dies with this process, so the next run resumes from the last group commit.
+            if (error as? StoreError)?.category == .noSpace { return .paused(.diskFull) }
+            return .paused(pauseReason ?? .shutdown)
+        }
+        let status = StatusRules.jobStatus(of: phases.map(\.status))
+        switch status {
+        case .completed: return .completed
+        case .failed:
+            let ordinal = phases.firstIndex { $0.status == .failed } ?? 0
+            return .failed(phase: job.plan.phases[ordinal].name, error: phases[ordinal].lastError ?? "failed")
+        case .pending, .running:
+            return .paused(pauseReason ?? phases.compactMap(\.pauseReason).first ?? .shutdown)
+        }
+    }
+}

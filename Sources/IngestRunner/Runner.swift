@@ -1,0 +1,156 @@
+public import IngestCore
+public import IngestStore
+public import Logging
+
+/// The batch runner: claims runnable jobs one after another — pending ones, interrupted
+/// ones, and ones paused for any reason but the user's — runs each until it completes,
+/// fails or is stopped, and returns when none is left or a stop was requested.
+///
+/// Two runners on one store never run the same job: a claim is one write transaction
+/// that checks for a live lease and writes its own.
+public final class Runner: Sendable {
+    private let store: JobStore
+    private let configuration: RunnerConfiguration
+    private let factory: JobFactory
+    private let logger: Logger
+    private let events: @Sendable (RunEvent) -> Void
+    private let executor = StoreExecutor()
+
+    /// - Parameters:
+    ///   - store: The job store, opened read-write.
+    ///   - configuration: Workers, group commit, budget, grace, limits.
+    ///   - factory: Builds each claimed job's source and phase workers from its stored settings.
+    ///   - logger: Where the runner logs.
+    ///   - events: Progress, phase completions and job outcomes as they happen.
+    public init(
+        store: JobStore, configuration: RunnerConfiguration, factory: @escaping JobFactory, logger: Logger,
+        events: @escaping @Sendable (RunEvent) -> Void = { _ in }
+    ) {
+        self.store = store
+        self.configuration = configuration
+        self.factory = factory
+        self.logger = logger
+        self.events = events
+    }
+
+    /// Runs jobs until none is runnable or `stop` is requested (and, with a budget, until it ends).
+    /// - Returns: What happened to each job it ran.
+    public func run(stop: StopController) async throws -> RunReport {
+        guard let identity = RunnerIdentity.current() else { throw RunnerError.noIdentity() }
+        var report = RunReport()
+        await withTaskGroup(of: Void.self) { budget in
+            if let maxTime = configuration.maxTime {
+                budget.addTask {
+                    do { try await Task.sleep(for: maxTime) } catch { return }
+                    stop.requestStop(.budget)
+                }
+            }
+            defer { budget.cancelAll() }
+            var tried = Set<JobID>()
+            while !stop.isStopRequested {
+                let claimed: (JobContext, [PhaseState])?
+                do {
+                    claimed = try await claimNext(as: identity, skipping: tried)
+                } catch {
+                    report.error = error
+                    break
+                }
+                guard let (job, phases) = claimed else { break }
+                tried.insert(job.id)
+                let outcome = await run(job, phases: phases, identity: identity, stop: stop)
+                report.outcomes.append((job.id, outcome))
+                events(.jobFinished(job.id, outcome))
+                if case .paused(.diskFull) = outcome { break }
+            }
+        }
+        if stop.isStopRequested || report.outcomes.contains(where: { if case .paused = $0.1 { true } else { false } }) {
+            report.workRemains = try await hasRunnableJobs()
+        }
+        return report
+    }
+
+    private func run(_ job: JobContext, phases: [PhaseState], identity: RunnerIdentity, stop: StopController) async -> JobOutcome {
+        let definition: JobDefinition
+        do {
+            definition = try factory(job)
+            guard definition.workers.count == job.plan.count else {
+                throw RunnerError.planMismatch(job: job.id.rawValue, phases: job.plan.count, workers: definition.workers.count)
+            }
+        } catch {
+            logger.error("cannot set up the job", metadata: ["job": "\(job.id)", "error": "\(error)"])
+            return await failSetup(job, error: "\(error)", identity: identity)
+        }
+        let run = JobRun(
+            store: store, executor: executor, job: job, phases: phases,
+            workers: definition.workers.map(ErasedWorker.init), source: definition.source,
+            configuration: configuration, runStop: stop, runner: identity, logger: logger, events: events
+        )
+        return await run.run()
+    }
+
+    /// Claims the first runnable job and starts its phases, in one transaction.
+    private func claimNext(as identity: RunnerIdentity, skipping tried: Set<JobID>) async throws -> (JobContext, [PhaseState])? {
+        let store = store, only = configuration.onlyJob
+        return try await executor.write {
+            let candidates: [JobID]
+            if let only {
+                candidates = [only]
+            } else {
+                candidates = try store.read { txn in
+                    try store.jobIDs(status: .running, in: txn) + store.jobIDs(status: .pending, in: txn)
+                }
+            }
+            for id in candidates where !tried.contains(id) {
+                let started: (JobContext, [PhaseState])? = try store.write { batch in
+                    guard case .claimed = try batch.claim(id, for: identity) else { return nil }
+                    let phases = try GroupCommit.start(batch: batch, job: id)
+                    guard let (record, _) = try batch.load(id) else { return nil }
+                    let context = JobContext(id: id, source: record.source, plan: record.plan, settings: record.settings)
+                    return (context, phases)
+                }
+                if let started { return started }
+            }
+            return nil
+        }
+    }
+
+    private func failSetup(_ job: JobContext, error: String, identity: RunnerIdentity) async -> JobOutcome {
+        let store = store
+        do {
+            return try await executor.write {
+                try store.write { batch -> JobOutcome in
+                    guard let (_, phases) = try batch.load(job.id) else { return .skipped("job vanished") }
+                    let ordinal = StatusRules.currentPhase(of: phases.map(\.status)) ?? 0
+                    if phases[ordinal].status.isActive {
+                        try batch.transition(job.id, phase: ordinal, to: .failed, error: error)
+                    }
+                    try batch.releaseLease(job.id, for: identity)
+                    return .failed(phase: job.plan.phases[ordinal].name, error: error)
+                }
+            }
+        } catch {
+            return .failed(phase: job.plan.phases.first?.name ?? "?", error: "\(error)")
+        }
+    }
+
+    private func hasRunnableJobs() async throws -> Bool {
+        let store = store, only = configuration.onlyJob
+        return try await executor.read {
+            let jobs = try only.map { try store.job($0).map { [$0] } ?? [] }
+                ?? (try store.jobs(status: .running) + store.jobs(status: .pending))
+            return jobs.contains { !$0.status.isTerminal && !$0.record.held }
+        }
+    }
+}
+
+/// What a run did.
+public struct RunReport: Sendable {
+    /// Each job the run claimed, with how its run ended.
+    public var outcomes: [(JobID, JobOutcome)] = []
+    /// Whether runnable jobs are left (the run stopped early).
+    public var workRemains = false
+    /// A failure of the runner itself (the store could not be read).
+    public var error: (any Error)?
+
+    public var failed: Bool { outcomes.contains { if case .failed = $0.1 { true } else { false } } }
+}

@@ -1,0 +1,43 @@
+public import IngestCore
+
+/// How a run behaves.
+public struct RunnerConfiguration: Sendable {
+    /// Items processed at once per phase.
+    public var workers: Int
+    /// A group commit is written once this many items are ready…
+    public var groupCommitItems: Int
+    /// …or this long after the first of them became ready.
+    public var groupCommitInterval: Duration
+    /// The run's time budget; `nil` runs until no runnable job is left.
+    public var maxTime: Duration?
+    /// After a stop request, how long in-flight items may take before they are dropped.
+    public var shutdownGrace: Duration
+    /// A phase fails once more items than this have failed in it.
+    public var maxItemFailures: UInt64
+    /// Retries of a worker failure before the phase fails.
+    public var maxRetries: Int
+    /// The first retry's delay; each further one doubles, with jitter.
+    public var retryBaseDelay: Duration
+    /// Only this job, when set.
+    public var onlyJob: JobID?
+    /// How often a running job checks whether the user paused it from another process.
+    public var holdPollInterval: Duration
+
+    public init(
+        workers: Int = 2, groupCommitItems: Int = 256, groupCommitInterval: Duration = .milliseconds(200),
+        maxTime: Duration? = nil, shutdownGrace: Duration = .seconds(5), maxItemFailures: UInt64 = 1000,
+        maxRetries: Int = 3, retryBaseDelay: Duration = .milliseconds(200), onlyJob: JobID? = nil,
+        holdPollInterval: Duration = .milliseconds(250)
+    ) {
+        self.workers = max(1, workers)
+        self.groupCommitItems = max(1, groupCommitItems)
+        self.groupCommitInterval = groupCommitInterval
+        self.maxTime = maxTime
+        self.shutdownGrace = shutdownGrace
+        self.maxItemFailures = maxItemFailures
+        self.maxRetries = max(0, maxRetries)
+        self.retryBaseDelay = retryBaseDelay
+        self.onlyJob = onlyJob
+        self.holdPollInterval = holdPollInterval
+    }
+}

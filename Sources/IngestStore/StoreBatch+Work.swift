@@ -1,0 +1,176 @@
+public import IngestCore
+internal import LMDBKit
+
+/// What a runner needs from the store inside its group commits: leases, the durable
+/// queues between phases, and item receipts. All of it is written in the batch's one
+/// transaction, together with the phase records, so nothing is ever half-applied.
+extension StoreBatch {
+    /// Why a job could not be claimed.
+    public enum ClaimRefusal: Sendable, Equatable {
+        case missing, terminal, held
+        case leasedByLiveRunner(RunnerIdentity)
+    }
+
+    /// How a claim went.
+    public enum ClaimResult: Sendable, Equatable {
+        case claimed(previousHolderDiedThisBoot: Bool)
+        case refused(ClaimRefusal)
+    }
+
+    /// Claims `id` for `runner` if it is not terminal, not held, and no live runner holds it.
+    ///
+    /// A lease left by a process that died in this boot (killed, crashed) counts an attempt
+    /// on the job (`JobRecord.attempts`); one left from an earlier boot — a power cut — or
+    /// released by a clean stop does not.
+    public func claim(_ id: JobID, for runner: RunnerIdentity) throws -> ClaimResult {
+        guard let (record, phases) = try load(id) else { return .refused(.missing) }
+        if StatusRules.jobStatus(of: phases.lazy.map(\.status)).isTerminal { return .refused(.terminal) }
+        if record.held { return .refused(.held) }
+        let previous = try store.lease(id, in: transaction)
+        if let previous, previous != runner, previous.isLive { return .refused(.leasedByLiveRunner(previous)) }
+        let diedThisBoot = previous.map { $0 != runner && $0.bootID == runner.bootID } ?? false
+        _ = try change(id) { record, _, events in
+            if diedThisBoot { record.attempts &+= 1 }
+            events.append(.claimed(runner: runner.description))
+        }
+        try transaction.put(store.databases.leases, Keys.lease(id), runner.encoded(claimedAt: now.millisecondsSince1970))
+        return .claimed(previousHolderDiedThisBoot: diedThisBoot)
+    }
+
+    /// Drops `runner`'s lease on `id`; a lease held by someone else is left alone.
+    public func releaseLease(_ id: JobID, for runner: RunnerIdentity) throws {
+        if try store.lease(id, in: transaction) == runner {
+            try transaction.delete(store.databases.leases, Keys.lease(id))
+        }
+    }
+
+    /// Appends `payload` to the durable queue feeding phase `ordinal` of `id`.
+    /// - Returns: The entry's sequence number.
+    @discardableResult
+    public func enqueue(_ id: JobID, phase ordinal: Int, payload: [UInt8]) throws -> UInt64 {
+        let prefix = Keys.queuePrefix(id, phase: ordinal)
+        let next: UInt64 = try transaction.withCursor(store.databases.queue) { cursor in
+            // The last entry of this queue sits just before the next phase's first key.
+            let end = Keys.queuePrefix(id, phase: ordinal + 1)
+            let entry = try end.withUnsafeBytes { try cursor.seek(atOrAfter: $0) } != nil
+                ? try cursor.previous() : try cursor.last()
+            guard let entry, entry.key.starts(with: prefix) else { return 0 }
+            return Keys.sequence(from: entry.key, after: prefix.count) &+ 1
+        }
+        try transaction.put(store.databases.queue, Keys.queue(id, phase: ordinal, sequence: next), payload)
+        return next
+    }
+
+    /// Removes a consumed entry from phase `ordinal`'s queue.
+    public func dequeue(_ id: JobID, phase ordinal: Int, sequence: UInt64) throws {
+        try transaction.delete(store.databases.queue, Keys.queue(id, phase: ordinal, sequence: sequence))
+    }
+
+    /// Records that phase `ordinal` finished `itemKey`: done, or failed with a reason.
+    public func putReceipt(_ id: JobID, phase ordinal: Int, itemKey: [UInt8], failure: String?) throws {
+        var writer = ByteWriter(capacity: 16 + (failure?.utf8.count ?? 0))
+        writer.write(ItemReceipt.version)
+        writer.write(optional: failure)
+        writer.write(now.millisecondsSince1970)
+        try transaction.put(store.databases.items, Keys.item(id, phase: ordinal, itemKey: itemKey), writer.bytes)
+    }
+
+    /// How many entries wait in phase `ordinal`'s queue, as this transaction sees it.
+    public func queueLength(_ id: JobID, phase ordinal: Int) throws -> Int {
+        try store.queueLength(id, phase: ordinal, in: transaction)
+    }
+
+    /// Removes every queue entry and receipt of `id` (used when a job is deleted).
+    public func removeWork(of id: JobID) throws {
+        try transaction.deleteAll(store.databases.queue, prefix: Keys.jobPrefix(id))
+        try transaction.deleteAll(store.databases.items, prefix: Keys.jobPrefix(id))
+    }
+}
+
+/// An entry of a phase's durable queue.
+public struct QueueEntry: Sendable, Hashable {
+    public let sequence: UInt64
+    public let payload: [UInt8]
+}
+
+/// A phase's receipt for one item.
+public struct ItemReceipt: Sendable, Hashable {
+    static let version: UInt8 = 1
+    public let phase: Int
+    public let itemKey: [UInt8]
+    /// `nil` when the item was done; the reason when it failed.
+    public let failure: String?
+    public let time: Timestamp
+
+    init(phase: Int, itemKey: [UInt8], decoding buffer: UnsafeRawBufferPointer) throws(RecordError) {
+        var reader = ByteReader(buffer)
+        let version = try reader.readByte()
+        guard version == Self.version else { throw .unknownVersion(version) }
+        self.phase = phase
+        self.itemKey = itemKey
+        failure = try reader.readOptionalString()
+        time = Timestamp(millisecondsSince1970: try reader.readUInt64())
+        try reader.expectEnd()
+    }
+}
+
+extension JobStore {
+    /// Up to `limit` entries of phase `ordinal`'s queue with a sequence after `after`.
+    public func queuePage(_ id: JobID, phase ordinal: Int, after: UInt64?, limit: Int) throws -> [QueueEntry] {
+        try read { txn in
+            var entries: [QueueEntry] = []
+            let prefix = Keys.queuePrefix(id, phase: ordinal)
+            let start = after.map { Keys.queue(id, phase: ordinal, sequence: $0 &+ 1) } ?? prefix
+            try txn.withCursor(databases.queue) { cursor in
+                var entry = try start.withUnsafeBytes { try cursor.seek(atOrAfter: $0) }
+                while let current = entry, current.key.starts(with: prefix), entries.count < limit {
+                    let sequence = Keys.sequence(from: current.key, after: prefix.count)
+                    if let after, sequence <= after { break }
+                    entries.append(QueueEntry(sequence: sequence, payload: Array(current.value)))
+                    entry = try cursor.next()
+                }
+            }
+            return entries
+        }
+    }
+
+    /// How many entries wait in phase `ordinal`'s queue.
+    public func queueLength(_ id: JobID, phase ordinal: Int) throws -> Int {
+        try read { txn in try queueLength(id, phase: ordinal, in: txn) }
+    }
+
+    func queueLength(_ id: JobID, phase ordinal: Int, in txn: ReadTransaction) throws -> Int {
+        var count = 0
+        try txn.scan(databases.queue, prefix: Keys.queuePrefix(id, phase: ordinal)) { _, _ in
+            count += 1
+            return true
+        }
+        return count
+    }
+
+    /// The receipts of `id`'s failed items, in phase and key order.
+    public func failedItems(_ id: JobID) throws -> [ItemReceipt] {
+        try read { txn in
+            var receipts: [ItemReceipt] = []
+            let prefix = Keys.jobPrefix(id)
+            try txn.scan(databases.items, prefix: prefix) { key, value in
+                guard key.count > prefix.count else { return true }
+                let phase = Int(key[prefix.count])
+                let itemKey = Array(key[(prefix.count + 1)...])
+                do throws(RecordError) {
+                    let receipt = try ItemReceipt(phase: phase, itemKey: itemKey, decoding: value)
+                    if receipt.failure != nil { receipts.append(receipt) }
+                } catch {
+                    throw StoreError.corruptRecord("items", key: Array(key), error)
+                }
+                return true
+            }
+            return receipts
+        }
+    }
+
+    /// Whether phase `ordinal` of `id` has a receipt for `itemKey`.
+    public func hasReceipt(_ id: JobID, phase ordinal: Int, itemKey: [UInt8]) throws -> Bool {
+        try read { txn in try txn.contains(databases.items, Keys.item(id, phase: ordinal, itemKey: itemKey)) }
+    }
+}

@@ -1,0 +1,123 @@
+import ArgumentParser
+import Foundation
+import IngestCore
+import IngestPipeline
+import IngestRunner
+import IngestStore
+import Logging
+import ServiceLifecycle
+import UnixSignals
+
+struct Run: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run runnable jobs until none is left or the budget ends.",
+        discussion: """
+            Runs pending jobs, interrupted ones, and ones paused for any reason but the user's. \
+            SIGTERM or SIGINT (or the end of --max-time) makes every running phase commit, pause \
+            and release its job within --shutdown-grace; the run then exits 75 and the next run \
+            continues from the last commit. A second SIGINT exits at once; the store stays consistent.
+            """
+    )
+
+    @OptionGroup var storeOptions: StoreOptions
+
+    @Option(help: ArgumentHelp("Stop after this long (90s, 5m, 1h30m); exits 75 if work remains.", valueName: "duration"))
+    var maxTime: String?
+
+    @Option(help: "Items processed at once per phase.")
+    var workers: Int = 2
+
+    @Option(help: ArgumentHelp("Run only this job.", valueName: "id"))
+    var job: String?
+
+    @Option(help: ArgumentHelp("How long running items may take to finish after a stop request.", valueName: "duration"))
+    var shutdownGrace: String = "5s"
+
+    @Option(help: "A phase fails once more items than this failed in it.")
+    var maxItemFailures: UInt64 = 1000
+
+    @Option(help: "Write a group commit once this many items are ready.")
+    var commitItems: Int = 256
+
+    @Option(help: ArgumentHelp("…or once the oldest ready item has waited this long.", valueName: "duration"))
+    var commitInterval: String = "200ms"
+
+    @Option(help: ArgumentHelp("Progress display: auto (a live line on a terminal, log lines otherwise), live, lines, none.", valueName: "mode"))
+    var progress: ProgressMode = .auto
+
+    func validate() throws {
+        if let maxTime, DurationParser.parse(maxTime) == nil {
+            throw ValidationError("--max-time \"\(maxTime)\" is not a duration; write e.g. 90s, 5m or 1h30m")
+        }
+        for (name, value) in [("--shutdown-grace", shutdownGrace), ("--commit-interval", commitInterval)]
+        where DurationParser.parse(value) == nil {
+            throw ValidationError("\(name) \"\(value)\" is not a duration; write e.g. 500ms or 5s")
+        }
+        guard (1...256).contains(workers) else { throw ValidationError("--workers must be between 1 and 256") }
+        guard (1...100_000).contains(commitItems) else { throw ValidationError("--commit-items must be between 1 and 100000") }
+        if let job {
+            do { _ = try JobID(validating: job) } catch { throw ValidationError(error.description) }
+        }
+    }
+
+    func run() async throws {
+        let store = try reportingErrors { try storeOptions.openForWriting(create: true) }
+        let pipelineStore = try reportingErrors { try PipelineStore(store) }
+        let onlyJob = try job.map { try JobID(validating: $0) }
+        if let onlyJob {
+            _ = try reportingErrors { () -> JobSnapshot in
+                guard let snapshot = try store.job(onlyJob) else { throw StoreError.jobNotFound(onlyJob) }
+                return snapshot
+            }
+        }
+        let configuration = RunnerConfiguration(
+            workers: workers, groupCommitItems: commitItems,
+            groupCommitInterval: DurationParser.parse(commitInterval) ?? .milliseconds(200),
+            maxTime: maxTime.flatMap(DurationParser.parse), shutdownGrace: DurationParser.parse(shutdownGrace) ?? .seconds(5),
+            maxItemFailures: maxItemFailures, onlyJob: onlyJob
+        )
+        let display = ProgressDisplay(mode: progress.resolved)
+        let logger = CLILogging.logger
+        let runner = Runner(
+            store: store, configuration: configuration, factory: Pipeline.factory(pipelineStore, logger: logger),
+            logger: logger, events: { display.handle($0) }
+        )
+        let stop = StopController()
+        let interrupts = SecondInterrupt.install()
+        let service = RunnerService(runner: runner, stop: stop)
+        let group = ServiceGroup(
+            configuration: .init(
+                services: [.init(service: service, successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup)],
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger
+            )
+        )
+        do {
+            try await group.run()
+        } catch {
+            display.finish()
+            printError("ingest: error: \(error)")
+            throw ExitStatus.code(for: error)
+        }
+        interrupts.cancel()
+        display.finish()
+        guard let report = service.report else { throw ExitStatus.internalError }
+        if let error = report.error {
+            printError("ingest: error: \(error)")
+            throw ExitStatus.code(for: error)
+        }
+        print(RunSummary.text(report, stopReason: stop.reason))
+        if report.failed { throw ExitStatus.jobFailed }
+        if report.workRemains { throw ExitStatus.workRemains }
+    }
+}
+
+/// How `ingest run` shows progress.
+enum ProgressMode: String, ExpressibleByArgument, CaseIterable {
+    case auto, live, lines, none
+
+    var resolved: ProgressMode {
+        guard self == .auto else { return self }
+        return isatty(STDERR_FILENO) == 1 ? .live : .lines
+    }
+}
