@@ -43,7 +43,12 @@ public enum Transitions {
         }
         let predecessor = phases[ordinal - 1]
         let predecessorName = plan.phases[ordinal - 1].name
-        if current.status == .notStarted, target == .running, predecessor.status == .notStarted || predecessor.status == .failed {
+        // A phase that has never run (not started, or held before it started) needs a
+        // predecessor that has started; a phase resuming its own work does not.
+        let neverStarted = current.status == .notStarted || current.startedAt == nil
+        let predecessorStarted = predecessor.status == .running || predecessor.status == .completed
+            || (predecessor.status == .paused && predecessor.startedAt != nil)
+        if neverStarted, target == .running, !predecessorStarted {
             throw .init(.predecessorNotStarted(phase: name, predecessor: predecessorName, status: predecessor.status))
         }
         if target == .completed {
@@ -69,7 +74,9 @@ public enum Transitions {
         _ target: PhaseStatus, to state: PhaseState, reason: PauseReason?, error: String?, at now: Timestamp
     ) -> PhaseState {
         var next = state
-        if target == .running, state.status == .notStarted || state.status == .failed {
+        // The first run of a phase (also one held before it started) and a retry count as
+        // attempts; resuming paused work does not.
+        if target == .running, state.status == .notStarted || state.status == .failed || state.startedAt == nil {
             next.attempts &+= 1
         }
         if target == .running, next.startedAt == nil { next.startedAt = now }

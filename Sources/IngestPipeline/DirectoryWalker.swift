@@ -113,6 +113,8 @@ public struct DirectoryWalker: Sendable {
         let walker: DirectoryWalker
         let checkpoint: [UInt8]?
 
+        /// Starts a walk; nothing is read until the first `next()`.
+        /// - Returns: A fresh iterator.
         public func makeIterator() -> Iterator {
             Iterator(walker: walker, checkpoint: checkpoint)
         }
@@ -135,6 +137,8 @@ public struct DirectoryWalker: Sendable {
             self.root = root
         }
 
+        /// Walks on to the next entry, listing directories as it reaches them.
+        /// - Returns: The next entry in walk order, or `nil` when the walk is over.
         public mutating func next() -> WalkEntry? {
             if !started {
                 started = true

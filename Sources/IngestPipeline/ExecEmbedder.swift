@@ -1,7 +1,7 @@
 public import Logging
 
 /// An embedder that streams batches to a user's command over JSON lines, so that any
-/// model can plug in (`--embedder exec:python3 my_embed.py`).
+/// model can plug in (`ingest submit --embedder 'exec:python3 my_embed.py'`).
 ///
 /// ## Running the command
 /// The command runs as `/bin/sh -c COMMAND`, in the current directory and environment,

@@ -33,14 +33,15 @@ struct ExecReply: Decodable {
             throw EmbedderError(
                 scope: .batch,
                 message: prefix + "answered \(reply.vectors.count) vectors for \(count) texts; "
-                    + "it must answer one vector per text, in order"
+                    + "it must answer one vector per text, in order. It is restarted for the next batch."
             )
         }
         if let errors = reply.errors, errors.count != count {
             throw EmbedderError(
                 scope: .batch,
                 message: prefix + "answered \(errors.count) entries in \"errors\" for \(count) texts; "
-                    + "it must give one entry (null or a reason) per text, or leave \"errors\" out"
+                    + "it must give one entry (null or a reason) per text, or leave \"errors\" out. "
+                    + "It is restarted for the next batch."
             )
         }
         return reply.vectors.indices.map { position in
@@ -85,7 +86,7 @@ struct ExecReply: Decodable {
 
     /// A message for a line that does not decode as a reply.
     private static func describe(_ error: any Error, line: [UInt8]) -> String {
-        let hint = ". Only reply lines may go to stdout; send logs to stderr"
+        let hint = ". Only reply lines may go to stdout; send logs to stderr. It is restarted for the next batch."
         let shown = "«\(snippet(line))»"
         switch error {
         case DecodingError.keyNotFound(let key, let context)

@@ -137,9 +137,11 @@ final class ExecSession: @unchecked Sendable {
         old.close()
     }
 
-    /// The message for a failed exchange.
+    /// The message for a failed exchange: what happened, the child's last stderr lines,
+    /// and what to do.
     private func describe(_ failure: ExecChildFailure, child: ExecChild) -> String {
         let restarts = " It is restarted for the next batch."
+        let stdoutHint = " Only reply lines may go to stdout; send logs to stderr."
         switch failure {
         case .timedOut:
             child.kill()
@@ -150,47 +152,48 @@ final class ExecSession: @unchecked Sendable {
         case .ended(let exit):
             child.stderrTail.waitForEnd(seconds: 1)
             if lock.withLock({ isShutDown }) {
-                return prefix + "the embedder was shut down while a batch was in flight"
+                return prefix + "the embedder was shut down while a batch was in flight."
             }
             if child.repliesRead == 0, exit == .status(127) {
-                return prefix + "could not start the command: not found (the shell exited with status 127)"
-                    + stderrSuffix(child) + ". Check that the program is installed and on PATH."
+                return prefix + "could not start the command: not found (the shell exited with status 127)."
+                    + stderrSuffix(child) + " Check that the program is installed and on PATH."
             }
             if child.repliesRead == 0, exit == .status(126) {
-                return prefix + "could not start the command: not executable (the shell exited with status 126)"
-                    + stderrSuffix(child) + ". Check the file's permissions."
+                return prefix + "could not start the command: not executable (the shell exited with status 126)."
+                    + stderrSuffix(child) + " Check the file's permissions."
             }
-            return prefix + Self.describe(exit) + " before answering." + restarts + stderrSuffix(child)
+            return prefix + Self.describe(exit) + restarts + stderrSuffix(child)
         case .lineTooLong:
-            return prefix + "wrote a line longer than \(Self.format(bytes: maxLineBytes)) to stdout; "
-                + "that is not a reply. Only reply lines may go to stdout; send logs to stderr." + restarts
+            return prefix + "wrote a line longer than \(Self.format(bytes: maxLineBytes)) to stdout, "
+                + "which is not a reply." + stdoutHint + restarts
         case .unsolicited(let line):
-            return prefix + "wrote to stdout before it was sent the whole request: «\(ExecReply.snippet(line))». "
-                + "Only reply lines may go to stdout; send logs to stderr." + restarts
+            return prefix + "wrote to stdout before it was sent the whole request: «\(ExecReply.snippet(line))»."
+                + stdoutHint + restarts
         case .io(let text):
             return prefix + text + "." + restarts + stderrSuffix(child)
         }
     }
 
-    /// ` Its stderr ended with: «…»` or nothing when the child wrote no stderr.
+    /// ` Its stderr ended with: «…».`, or nothing when the child wrote no stderr.
     private func stderrSuffix(_ child: ExecChild) -> String {
         let lines = child.stderrTail.last(3)
         guard !lines.isEmpty else { return "" }
-        return " Its stderr ended with: «" + lines.joined(separator: " | ") + "»"
+        return " Its stderr ended with: «" + lines.joined(separator: " | ") + "»."
     }
 
-    /// How a child ended, as a phrase: `exited with status 3`.
+    /// How a child ended, as a sentence: `exited with status 3 before answering.`
     static func describe(_ exit: ExecExit) -> String {
         switch exit {
         case .status(let status) where status > 128 && status <= 128 + 64:
             // The shell reports a program killed by signal N as status 128 + N.
-            return "exited with status \(status) (its program was killed by \(signalName(status - 128)))"
+            return "exited with status \(status) before answering: "
+                + "the program it ran was killed by \(signalName(status - 128))."
         case .status(let status):
-            return "exited with status \(status)"
+            return "exited with status \(status) before answering."
         case .signal(let signal):
-            return "was killed by \(signalName(signal))"
+            return "was killed by \(signalName(signal)) before answering."
         case .stillRunning:
-            return "closed its stdout without exiting"
+            return "closed its stdout without exiting."
         }
     }
 

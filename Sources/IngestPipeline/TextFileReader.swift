@@ -128,6 +128,7 @@ public struct FileProblem: Error, Sendable, Hashable, CustomStringConvertible {
     /// - Returns: The problem.
     public static func notRegular(_ path: String, what: String) -> Self { .init(path, .notRegular(what: what)) }
 
+    /// The kind of trouble, for choosing a reaction.
     public var category: Category {
         switch kind {
         case .vanished: .vanished

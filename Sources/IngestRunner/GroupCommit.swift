@@ -16,7 +16,7 @@ enum GroupCommit {
     /// progress; then completes the phases in `completable` whose predecessor is completed.
     static func apply(
         batch: StoreBatch, job: JobContext, taken: [[FinishedItem]], completable: [Int], workers: [ErasedWorker],
-        maxItemFailures: UInt64
+        maxItemFailures: UInt64, writeOutputs: Bool = true
     ) throws -> Outcome {
         guard let (record, initial) = try batch.load(job.id) else { throw StoreError.jobNotFound(job.id) }
         var phases = initial
@@ -26,12 +26,7 @@ enum GroupCommit {
             for finished in items {
                 switch finished.result {
                 case .done(let commit):
-                    let handedOn = try commit(batch)
-                    if ordinal + 1 < phases.count {
-                        for next in handedOn {
-                            try batch.enqueue(job.id, phase: ordinal + 1, payload: next.encoded)
-                        }
-                    }
+                    if writeOutputs { try handOn(try commit(batch), from: ordinal, batch: batch, job: job) }
                     try batch.putReceipt(job.id, phase: ordinal, itemKey: finished.item.key, failure: nil)
                 case .failed(let reason):
                     try batch.putReceipt(job.id, phase: ordinal, itemKey: finished.item.key, failure: reason)
@@ -81,6 +76,22 @@ enum GroupCommit {
         }
         let held = try batch.load(job.id)?.record.held ?? record.held
         return Outcome(phases: phases, completed: completed, held: held, failed: failed)
+    }
+
+    private static func handOn(_ items: [WorkItem], from ordinal: Int, batch: StoreBatch, job: JobContext) throws {
+        guard ordinal + 1 < job.plan.count else { return }
+        for next in items { try batch.enqueue(job.id, phase: ordinal + 1, payload: next.encoded) }
+    }
+
+    /// The second half of the `splitCommit` fault: the outputs alone.
+    static func writeOutputs(batch: StoreBatch, job: JobContext, taken: [[FinishedItem]]) throws {
+        for (ordinal, items) in taken.enumerated() {
+            for finished in items {
+                if case .done(let commit) = finished.result {
+                    try handOn(try commit(batch), from: ordinal, batch: batch, job: job)
+                }
+            }
+        }
     }
 
     /// Starts a claimed job's phases: paused ones (for any reason but the user's) resume,

@@ -164,12 +164,17 @@ actor GroupCommitter {
     private func write(taken: [[FinishedItem]], completable: [Int]) async -> Bool {
         let store = store, job = job, workers = workers, limit = configuration.maxItemFailures
         do {
-            let outcome = try await executor.write {
-                try store.write { batch in
-                    try GroupCommit.apply(
-                        batch: batch, job: job, taken: taken, completable: completable, workers: workers,
-                        maxItemFailures: limit
-                    )
+            let outcome: GroupCommit.Outcome
+            if configuration.fault == .splitCommit {
+                outcome = try await splitWrite(taken: taken, completable: completable)
+            } else {
+                outcome = try await executor.write {
+                    try store.write { batch in
+                        try GroupCommit.apply(
+                            batch: batch, job: job, taken: taken, completable: completable, workers: workers,
+                            maxItemFailures: limit
+                        )
+                    }
                 }
             }
             phases = outcome.phases
@@ -200,6 +205,24 @@ actor GroupCommitter {
             }
             return false
         }
+    }
+
+    /// The `splitCommit` fault: bookkeeping first, outputs later, in separate transactions.
+    private func splitWrite(taken: [[FinishedItem]], completable: [Int]) async throws -> GroupCommit.Outcome {
+        let store = store, job = job, workers = workers, limit = configuration.maxItemFailures
+        let outcome = try await executor.write {
+            try store.write { batch in
+                try GroupCommit.apply(
+                    batch: batch, job: job, taken: taken, completable: completable, workers: workers,
+                    maxItemFailures: limit, writeOutputs: false
+                )
+            }
+        }
+        try? await Task.sleep(for: .milliseconds(50))
+        try await executor.write {
+            try store.write { batch in try GroupCommit.writeOutputs(batch: batch, job: job, taken: taken) }
+        }
+        return outcome
     }
 
     private var currentPhase: Int { StatusRules.currentPhase(of: phases.map(\.status)) ?? 0 }

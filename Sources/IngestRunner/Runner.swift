@@ -1,6 +1,7 @@
 public import IngestCore
 public import IngestStore
 public import Logging
+internal import Synchronization
 
 /// The batch runner: claims runnable jobs one after another — pending ones, interrupted
 /// ones, and ones paused for any reason but the user's — runs each until it completes,
@@ -58,6 +59,7 @@ public final class Runner: Sendable {
                 guard let (job, phases) = claimed else { break }
                 tried.insert(job.id)
                 let outcome = await run(job, phases: phases, identity: identity, stop: stop)
+                InProcessClaims.shared.remove(job.id)
                 report.outcomes.append((job.id, outcome))
                 events(.jobFinished(job.id, outcome))
                 if case .paused(.diskFull) = outcome { break }
@@ -101,6 +103,8 @@ public final class Runner: Sendable {
                 }
             }
             for id in candidates where !tried.contains(id) {
+                // Runners in one process share a lease identity; this keeps them apart.
+                guard InProcessClaims.shared.insert(id) else { continue }
                 let started: (JobContext, [PhaseState])? = try store.write { batch in
                     guard case .claimed = try batch.claim(id, for: identity) else { return nil }
                     let phases = try GroupCommit.start(batch: batch, job: id)
@@ -109,6 +113,7 @@ public final class Runner: Sendable {
                     return (context, phases)
                 }
                 if let started { return started }
+                InProcessClaims.shared.remove(id)
             }
             return nil
         }
@@ -141,6 +146,18 @@ public final class Runner: Sendable {
             return jobs.contains { !$0.status.isTerminal && !$0.record.held }
         }
     }
+}
+
+/// The jobs the runners of this process hold. A lease names a process, so two runners in
+/// one process would each see the other's lease as their own.
+final class InProcessClaims: Sendable {
+    static let shared = InProcessClaims()
+    private let ids = Mutex<Set<JobID>>([])
+
+    /// Claims `id` in this process; `false` when another runner here has it.
+    func insert(_ id: JobID) -> Bool { ids.withLock { $0.insert(id).inserted } }
+
+    func remove(_ id: JobID) { _ = ids.withLock { $0.remove(id) } }
 }
 
 /// What a run did.

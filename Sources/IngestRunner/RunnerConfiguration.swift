@@ -22,13 +22,24 @@ public struct RunnerConfiguration: Sendable {
     public var onlyJob: JobID?
     /// How often a running job checks whether the user paused it from another process.
     public var holdPollInterval: Duration
+    /// A deliberate fault for negative controls in crash tests; `nil` in real use.
+    public var fault: Fault?
+
+    /// Deliberate faults that a crash test must be able to catch.
+    public enum Fault: String, Sendable {
+        /// Writes each group's receipts and progress in one transaction and the items'
+        /// outputs in a second one, with a pause between — the bug group commit exists to
+        /// prevent. A kill between the two loses outputs whose items count as done.
+        case splitCommit = "split-commit"
+    }
 
     public init(
         workers: Int = 2, groupCommitItems: Int = 256, groupCommitInterval: Duration = .milliseconds(200),
         maxTime: Duration? = nil, shutdownGrace: Duration = .seconds(5), maxItemFailures: UInt64 = 1000,
         maxRetries: Int = 3, retryBaseDelay: Duration = .milliseconds(200), onlyJob: JobID? = nil,
-        holdPollInterval: Duration = .milliseconds(250)
+        holdPollInterval: Duration = .milliseconds(250), fault: Fault? = nil
     ) {
+        self.fault = fault
         self.workers = max(1, workers)
         self.groupCommitItems = max(1, groupCommitItems)
         self.groupCommitInterval = groupCommitInterval

@@ -123,8 +123,12 @@ extension JobStore {
     ) throws -> JobSnapshot {
         try writeAndSnapshot(id) { batch in
             let ordinal = try batch.ordinal(of: phase, in: id)
-            if let (_, phases) = try batch.load(id), !allowed.contains(phases[ordinal].status) {
-                throw StoreError.transition(id, .illegal(phase: phase, from: phases[ordinal].status, to: target))
+            if let (record, phases) = try batch.load(id) {
+                if !allowed.contains(phases[ordinal].status) {
+                    throw StoreError.transition(id, .illegal(phase: phase, from: phases[ordinal].status, to: target))
+                }
+                // Only `ingest resume` (release) lifts a user hold.
+                if record.held && target == .running { throw StoreError.held(id, action: "run it") }
             }
             return try batch.transition(id, phase: ordinal, to: target, reason: reason, error: error)
         }

@@ -116,7 +116,7 @@ public final class JobStore: Sendable {
             let found = try environment.read { txn in try SchemaCheck.inspect(txn, path: path) }
             switch found {
             case .current:
-                let existing = try environment.read { txn in try StoreDatabases.open(in: txn, create: false) }
+                let existing = try StoreDatabases.openExisting(in: environment)
                 if let existing { return existing }
                 guard mode == .readWrite else { throw StoreError.damaged(path, "a named database is missing") }
                 return try environment.write { txn in try SchemaCheck.create(txn, migratingFrom: nil, now: clock()) }
@@ -174,7 +174,7 @@ enum SchemaCheck {
         var writer = ByteWriter()
         writer.write(JobStore.schemaVersion)
         try txn.put(databases.meta, Keys.Meta.schemaVersion, writer.bytes)
-        if version == nil {
+        if version == nil, try txn.get(databases.meta, Keys.Meta.storeID) == nil {
             var created = ByteWriter()
             created.write(now.millisecondsSince1970)
             try txn.put(databases.meta, Keys.Meta.createdAt, created.bytes)

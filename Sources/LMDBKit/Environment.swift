@@ -25,6 +25,9 @@ public final class Environment: @unchecked Sendable {
     let identity: FileIdentity
     let resizeLock = ReadWriteLock()
     private let currentMapSize: Mutex<Int>
+    /// Handles opened so far. LMDB forbids opening databases from concurrent transactions,
+    /// so `openDatabase` opens under this lock and hands out cached handles afterwards.
+    private let openedDatabases = Mutex<[String: Database]>([:])
 
     private init(handle: OpaquePointer, path: String, options: EnvironmentOptions, identity: FileIdentity, mapSize: Int) {
         self.handle = handle
@@ -58,7 +61,9 @@ public final class Environment: @unchecked Sendable {
             throw .networkFileSystem(path, type: type)
         }
         if options.readOnly {
-            guard access(path + "/data.mdb", F_OK) == 0 else { throw .missing(path) }
+            // A missing or empty data file is no store; LMDB would try to initialise it.
+            var dataInfo = stat()
+            guard stat(path + "/data.mdb", &dataInfo) == 0, dataInfo.st_size > 0 else { throw .missing(path) }
         }
         if let code = DataFileCheck.headerProblem(in: path) {
             throw .lmdb(path, "cannot open the store", code)
@@ -119,13 +124,22 @@ public final class Environment: @unchecked Sendable {
 
     /// Opens (and with `create`, creates) a named database.
     ///
-    /// Wraps `mdb_dbi_open`. Opening runs in its own transaction, so call it before others.
+    /// Wraps `mdb_dbi_open`, in a transaction of its own and serialised with every other
+    /// call here, as LMDB requires; a handle once opened is cached. Do not call it from
+    /// inside another transaction of this environment.
     /// - Returns: The handle, or `nil` when the database does not exist and `create` is false.
     public func openDatabase(named name: String, create: Bool) throws -> Database? {
-        if create && !options.readOnly {
-            return try write { txn in try txn.openDatabase(named: name, create: true) }
+        try openedDatabases.withLock { opened in
+            if let known = opened[name] { return known }
+            let database: Database?
+            if create && !options.readOnly {
+                database = try write { txn in try txn.openDatabase(named: name, create: true) }
+            } else {
+                database = try read { txn in try txn.openDatabase(named: name, create: false) }
+            }
+            if let database { opened[name] = database }
+            return database
         }
-        return try read { txn in try txn.openDatabase(named: name, create: false) }
     }
 
     /// Runs `body` in a read-only transaction.

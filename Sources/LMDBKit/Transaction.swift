@@ -202,7 +202,9 @@ public final class WriteTransaction: ReadTransaction {
             while let current = entry, current.key.starts(with: prefix) {
                 try cursor.deleteCurrent()
                 deleted += 1
-                entry = try cursor.current()
+                // Seek again rather than ask for the current entry: after deleting the last
+                // entry of a database LMDB leaves the cursor unpositioned (EINVAL).
+                entry = try prefix.withUnsafeBytes { try cursor.seek(atOrAfter: $0) }
             }
             return deleted
         }

@@ -74,7 +74,9 @@ struct Run: AsyncParsableCommand {
             workers: workers, groupCommitItems: commitItems,
             groupCommitInterval: DurationParser.parse(commitInterval) ?? .milliseconds(200),
             maxTime: maxTime.flatMap(DurationParser.parse), shutdownGrace: DurationParser.parse(shutdownGrace) ?? .seconds(5),
-            maxItemFailures: maxItemFailures, onlyJob: onlyJob
+            maxItemFailures: maxItemFailures, onlyJob: onlyJob,
+            // Test-only fault injection for the crash test's negative control (tools/crashtest).
+            fault: ProcessInfo.processInfo.environment["INGEST_FAULT"].flatMap(RunnerConfiguration.Fault.init(rawValue:))
         )
         let display = ProgressDisplay(mode: progress.resolved)
         let logger = CLILogging.logger
