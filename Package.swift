@@ -70,6 +70,17 @@ let package = Package(
             swiftSettings: strictSettings
         ),
 
+        // An example host embedding IngestStore + IngestRunner with its own phases.
+        .executableTarget(
+            name: "ingest-host-example",
+            dependencies: [
+                "IngestRunner", "IngestStore", "IngestCore", "LMDBKit",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Sources/HostExample",
+            swiftSettings: strictSettings
+        ),
+
         // A child process for the crash tests: it hammers phase updates and prints each
         // acknowledged one, so the parent can kill it and check what survived.
         .executableTarget(

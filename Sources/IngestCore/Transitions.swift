@@ -45,9 +45,10 @@ public enum Transitions {
         let predecessorName = plan.phases[ordinal - 1].name
         // A phase that has never run (not started, or held before it started) needs a
         // predecessor that has started; a phase resuming its own work does not.
-        let neverStarted = current.status == .notStarted || current.startedAt == nil
+        // `attempts` counts starts, so 0 means never started — with or without a clock.
+        let neverStarted = current.status == .notStarted || current.attempts == 0
         let predecessorStarted = predecessor.status == .running || predecessor.status == .completed
-            || (predecessor.status == .paused && predecessor.startedAt != nil)
+            || (predecessor.status == .paused && predecessor.attempts > 0)
         if neverStarted, target == .running, !predecessorStarted {
             throw .init(.predecessorNotStarted(phase: name, predecessor: predecessorName, status: predecessor.status))
         }
@@ -76,7 +77,7 @@ public enum Transitions {
         var next = state
         // The first run of a phase (also one held before it started) and a retry count as
         // attempts; resuming paused work does not.
-        if target == .running, state.status == .notStarted || state.status == .failed || state.startedAt == nil {
+        if target == .running, state.status == .notStarted || state.status == .failed || state.attempts == 0 {
             next.attempts &+= 1
         }
         if target == .running, next.startedAt == nil { next.startedAt = now }

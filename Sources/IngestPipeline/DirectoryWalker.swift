@@ -46,7 +46,8 @@ public struct WalkEntry: Sendable, Hashable, CustomStringConvertible {
 /// **Order.** Entries come in ascending byte order of their UTF-8 `relativePath`: each
 /// directory's listing is sorted by name bytes, where a subdirectory sorts as its name
 /// followed by '/' and its contents come right after it. So `a-b`, `a.txt`, `a/x` come in
-/// that order ('-' < '.' < '/'), and the sequence of relative paths is strictly increasing.
+/// that order ('-' < '.' < '/'), and the sequence of relative paths is strictly increasing
+/// (save that two names which are not valid UTF-8 may repair to the same path).
 /// That makes a relative path a valid checkpoint: `entries(after: p)` yields exactly the
 /// entries of the full walk that come after `p`.
 ///
@@ -67,11 +68,15 @@ public struct WalkEntry: Sendable, Hashable, CustomStringConvertible {
 ///
 /// **What is yielded.** Regular files; FIFOs, sockets and devices are skipped (reading
 /// them would block or never end). Problem entries — never a crash — for: a source that
-/// is missing or unreadable (path `""`, always yielded, even when resuming), a directory
-/// that cannot be opened or read (path ending in '/'; yielded even when the checkpoint lies
-/// inside it, so the loader knows the files it did not see are not deleted), a dangling
-/// link, and a name that is not valid UTF-8 (it is neither entered nor read; its path
-/// shows U+FFFD). A file that vanishes between listing and yielding is skipped, as if it
+/// is missing or unreadable (path `""`), a directory that cannot be opened or read (its
+/// path with a trailing '/', which is where it sorts), a dangling link, and a name that
+/// is not valid UTF-8 (neither entered nor read; its path shows U+FFFD). Problem entries
+/// obey the order and the checkpoint like any other, so paging with "after the last key"
+/// always moves forward: the source's own problem comes only in a walk from the start,
+/// and a directory's only when the checkpoint lies before it — a resumed walk whose
+/// checkpoint lies inside a directory that has since become unreadable reports nothing
+/// for it. Call `sourceProblem()` before resuming to tell a vanished source from an
+/// exhausted one. A file that vanishes between listing and yielding is skipped, as if it
 /// had been deleted before the walk.
 ///
 /// **Memory.** The walk holds only the sorted listings of the directories on the current
@@ -98,6 +103,18 @@ public struct DirectoryWalker: Sendable {
         self.include = include
         self.exclude = exclude
         self.followSymlinks = followSymlinks
+    }
+
+    /// Checks that the source can be walked now: it exists and is a readable directory or
+    /// a regular file.
+    ///
+    /// A walk reports a broken source as a problem entry only when it starts from the
+    /// beginning; a loader resuming after a checkpoint should ask this first, so that a
+    /// source that vanished is not mistaken for one with nothing left to walk.
+    /// - Returns: Why the source cannot be walked, or `nil` when it can.
+    public func sourceProblem() -> String? {
+        var iterator = entries().makeIterator()
+        return iterator.sourceProblem()
     }
 
     /// The entries in walk order, after a checkpoint.
@@ -161,30 +178,50 @@ public struct DirectoryWalker: Sendable {
 
         /// Looks at the source: pushes its listing, or returns its single entry or problem.
         private mutating func start() -> WalkEntry? {
+            let fromTheStart = checkpoint == nil
+            switch openSource() {
+            case .failure(let failure):
+                return fromTheStart ? problem("", absolute: root, failure.reason) : nil
+            case .success(let single?):
+                if let checkpoint, !checkpoint.lexicographicallyPrecedes(single.relativePath.utf8) { return nil }
+                return single
+            case .success(nil):
+                return nil
+            }
+        }
+
+        /// Why the source cannot be walked, or `nil`; lists it if it is a directory.
+        mutating func sourceProblem() -> String? {
+            if case .failure(let failure) = openSource() { return failure.reason }
+            return nil
+        }
+
+        /// Pushes the source's listing if it is a directory (success with `nil`), returns the
+        /// entry of a single-file source, or the reason it cannot be walked.
+        private mutating func openSource() -> Result<WalkEntry?, SourceFailure> {
             let status: PosixFile.Status
             switch PosixFile.status(root, followLinks: true) {
             case .success(let found): status = found
             case .failure(let failure):
-                return problem("", absolute: root, "the source cannot be read: \(failure)")
+                return .failure(SourceFailure("the source \(root) cannot be read: \(failure)"))
             }
             switch status.kind {
             case .directory:
                 switch PosixFile.list(root, followLinks: walker.followSymlinks) {
                 case .success(let listing):
                     stack.append(Frame(prefix: [], id: listing.id, entries: listing.entries))
-                    return nil
+                    return .success(nil)
                 case .failure(let failure):
-                    return problem("", absolute: root, "the source directory cannot be read: \(failure)")
+                    return .failure(SourceFailure("the source directory \(root) cannot be read: \(failure)"))
                 }
             case .regular:
                 let name = root.split(separator: "/").last.map(String.init) ?? root
-                if let checkpoint, !checkpoint.lexicographicallyPrecedes(name.utf8) { return nil }
-                return WalkEntry(
+                return .success(WalkEntry(
                     relativePath: name, absolutePath: root, size: status.size,
                     modifiedNanoseconds: status.modifiedNanoseconds, problem: nil
-                )
+                ))
             default:
-                return problem("", absolute: root, "the source is a \(status.kind), not a directory or a regular file")
+                return .failure(SourceFailure("the source \(root) is a \(status.kind), not a directory or a regular file"))
             }
         }
 
@@ -195,7 +232,8 @@ public struct DirectoryWalker: Sendable {
             let isDirectory = listed.key.last == UInt8(ascii: "/")
 
             if isDirectory {
-                // Everything inside sorts after `key` and starts with it.
+                // Everything inside sorts after `key` and starts with it; the directory's own
+                // problem entry sorts at `key`, so it is due only if the checkpoint is before.
                 var checkpointInside = false
                 if let checkpoint {
                     if checkpoint.lexicographicallyPrecedes(key) {
@@ -219,6 +257,7 @@ public struct DirectoryWalker: Sendable {
                         stack.append(Frame(prefix: key, id: listing.id, entries: listing.entries))
                         return nil
                     case .failure(let failure):
+                        guard !checkpointInside else { return nil }
                         return problem(relative + "/", absolute: absolute, "the directory cannot be read: \(failure)")
                     }
                 case .file, .brokenLink:
@@ -270,6 +309,12 @@ public struct DirectoryWalker: Sendable {
 // MARK: - Listings
 
 extension DirectoryWalker {
+    /// Why the source cannot be walked.
+    struct SourceFailure: Error, Sendable {
+        let reason: String
+        init(_ reason: String) { self.reason = reason }
+    }
+
     /// A directory on the walk's current path and where the walk is in its listing.
     struct Frame: Sendable {
         /// The directory's relative path with a trailing '/', as bytes; empty for the source.

@@ -32,9 +32,15 @@ extension JobStore {
         id: JobID? = nil, source: String, plan: Plan = .standard, settings: [UInt8] = []
     ) throws -> (id: JobID, created: Bool) {
         var generator = SystemRandomNumberGenerator()
-        let jobID = id ?? JobID.generate(at: clock(), using: &generator)
-        let created = try write { batch in
-            try batch.submit(jobID, source: source, plan: plan, settings: settings)
+        let now = clock()
+        let (jobID, created) = try write { batch in
+            guard let id else {
+                // A generated id names a new job; on the rare collision, draw again.
+                var fresh = JobID.generate(at: now, using: &generator)
+                while try batch.load(fresh) != nil { fresh = JobID.generate(at: now, using: &generator) }
+                return (fresh, try batch.submit(fresh, source: source, plan: plan, settings: settings))
+            }
+            return (id, try batch.submit(id, source: source, plan: plan, settings: settings))
         }
         if created { logger.info("job submitted", metadata: ["job": "\(jobID)", "source": "\(source)"]) }
         return (jobID, created)

@@ -23,10 +23,14 @@ enum ExitStatus {
 
     static let helpText = """
         EXIT STATUS
-          0   done, or nothing to do          65  bad data: damaged or foreign store, illegal change
-          1   a job failed                    66  source, store or job missing
-          64  usage error                     70  internal error
-          73  cannot create the store         74  I/O error
+          0   done, or nothing to do
+          1   a job failed
+          64  usage error
+          65  bad data: damaged or foreign store, illegal change
+          66  source, store or job missing
+          70  internal error
+          73  cannot create the store
+          74  I/O error
           75  work remains: run again later
         """
 

@@ -14,6 +14,10 @@ struct StoreOptions: ParsableArguments {
     )
     var store: String?
 
+    func validate() throws {
+        if let store, store.isEmpty { throw ValidationError("--store needs a path") }
+    }
+
     /// The store path: the flag, else `INGEST_STORE`, else the XDG state directory.
     var resolvedPath: String {
         if let store, !store.isEmpty { return absolute(store) }

@@ -41,7 +41,10 @@ enum LoaderFixture {
     static func rawNamedFile(in root: TemporaryDirectory, name: [UInt8]) -> Bool {
         let path = Array(root.path.utf8) + [UInt8(ascii: "/")] + name + [0]
         let descriptor = path.withUnsafeBufferPointer { buffer in
-            buffer.withMemoryRebound(to: CChar.self) { open($0.baseAddress!, O_CREAT | O_WRONLY, 0o644) }
+            buffer.withMemoryRebound(to: CChar.self) { chars in
+                guard let base = chars.baseAddress else { return Int32(-1) }
+                return open(base, O_CREAT | O_WRONLY, 0o644)
+            }
         }
         guard descriptor >= 0 else { return false }
         close(descriptor)
@@ -88,15 +91,16 @@ enum LoaderFixture {
 struct DirectoryWalkerTests {
     typealias F = LoaderFixture
 
-    @Test func sortedByteOrderOfRelativePaths() {
+    @Test func sortedByteOrderOfRelativePaths() throws {
         let root = TemporaryDirectory("walk-order")
         let files = ["b.txt", "a.txt", "a/x.txt", "a/y/z.txt", "a-b.txt", "a.b/y", "A.txt", "z/ä.txt", "z/z.txt", "_", "a0"]
         for file in files { F.write(root, file) }
         let walked = F.paths(DirectoryWalker(source: root.path))
         #expect(walked == files.sorted(by: F.bytewiseLess))
         // '-' < '.' < '/' < '0': the directory's files sit between "a.txt" and "a0".
-        #expect(walked.firstIndex(of: "a.txt")! < walked.firstIndex(of: "a/x.txt")!)
-        #expect(walked.firstIndex(of: "a/y/z.txt")! < walked.firstIndex(of: "a0")!)
+        let position = { (path: String) in try #require(walked.firstIndex(of: path)) }
+        #expect(try position("a.txt") < position("a/x.txt"))
+        #expect(try position("a/y/z.txt") < position("a0"))
         // Walking again gives the same order.
         #expect(F.paths(DirectoryWalker(source: root.path)) == walked)
     }
@@ -261,11 +265,13 @@ struct DirectoryWalkerTests {
         #expect(entries.map(\.relativePath) == ["a.txt", "locked/", "m.txt"])
         #expect(entries[1].problem?.contains("Permission denied") == true)
 
-        // Resuming past the locked directory does not even open it.
-        let resumed = F.runUnprivileged { Array(DirectoryWalker(source: root.path).entries(after: "locked/zzz")) }
-        #expect(resumed.map(\.relativePath) == ["locked/", "m.txt"], "a checkpoint inside still reports it")
-        let past = F.runUnprivileged { Array(DirectoryWalker(source: root.path).entries(after: "locked0")) }
-        #expect(past.map(\.relativePath) == ["m.txt"])
+        // The problem sorts at "locked/": resuming at or after it does not repeat it, so
+        // paging by "after the last key" always moves on.
+        let walker = DirectoryWalker(source: root.path)
+        #expect(F.runUnprivileged { F.paths(walker, after: "locked") } == ["locked/", "m.txt"])
+        #expect(F.runUnprivileged { F.paths(walker, after: "locked/") } == ["m.txt"])
+        #expect(F.runUnprivileged { F.paths(walker, after: "locked/b.txt") } == ["m.txt"])
+        #expect(F.runUnprivileged { F.paths(walker, after: "locked0") } == ["m.txt"])
 
         // Negative control: with privileges the directory is read.
         #expect(F.paths(DirectoryWalker(source: root.path)) == ["a.txt", "locked/b.txt", "m.txt"])
@@ -329,8 +335,52 @@ struct DirectoryWalkerTests {
         #expect(entries.count == 1)
         #expect(entries.first?.relativePath == "")
         #expect(entries.first?.problem?.contains("No such file") == true)
-        // Reported even when resuming, so a loader never mistakes it for an empty source.
-        #expect(Array(walker.entries(after: "m")).count == 1)
+        // Resuming reports nothing (the problem sorts first); sourceProblem() tells.
+        #expect(Array(walker.entries(after: "m")).isEmpty)
+        #expect(walker.sourceProblem()?.contains("No such file") == true)
+        // Negative control: a source that is there has no problem.
+        #expect(DirectoryWalker(source: root.path).sourceProblem() == nil)
+    }
+
+    @Test func fifoSourceIsAProblemEntry() throws {
+        let root = TemporaryDirectory("walk-fifo-source")
+        try #require(F.fifo(root, "pipe"))
+        let walker = DirectoryWalker(source: root.appending("pipe"))
+        #expect(Array(walker.entries()).map(\.problem) == ["the source \(root.appending("pipe")) is a FIFO (named pipe), not a directory or a regular file"])
+    }
+
+    /// The runner pages through the walk asking for items after the last key it got; with
+    /// problem entries in the mix that must still cover the walk once and end.
+    @Test func pagingByLastKeyCoversTheWalkOnce() throws {
+        let root = TemporaryDirectory("walk-paging")
+        for file in ["a.txt", "b/c.txt", "b/d/e.txt", "b-x", "f/g.txt", "z.txt"] { F.write(root, file) }
+        try F.link(root, "b/dangling", to: "nowhere")
+        try F.link(root, "b/d/up", to: "../..")
+        try #require(F.rawNamedFile(in: root, name: [0x62, 0x78, 0xFE]))
+        let locking = F.canDropPrivileges
+        if locking { chmod(root.appending("f"), 0) }
+        defer { chmod(root.appending("f"), 0o755) }
+
+        let walker = DirectoryWalker(source: root.path)
+        let full = F.runUnprivileged { F.paths(walker) }
+        #expect(full == full.sorted(by: F.bytewiseLess))
+        #expect(Set(full).count == full.count)
+        #expect(full.contains("b/dangling") && full.contains("bx\u{FFFD}"))
+        if locking { #expect(full.contains("f/")) }
+        for limit in 1...3 {
+            var paged: [String] = []
+            var checkpoint: String?
+            var calls = 0
+            while calls < 100 {
+                calls += 1
+                let page = F.runUnprivileged { Array(walker.entries(after: checkpoint).prefix(limit)) }
+                if page.isEmpty { break }
+                paged += page.map(\.relativePath)
+                checkpoint = page.last?.relativePath
+            }
+            #expect(paged == full, "limit \(limit)")
+            #expect(calls < 100)
+        }
     }
 
     @Test func walkIsLazy() throws {

@@ -60,4 +60,22 @@ struct HistoryJSON: Encodable {
         }
         (self.phase, self.from, self.to, self.reason, self.error, self.runner) = (phase, from, to, reason, error, runner)
     }
+
+    // Every key is written, null when empty, as in `status --json`: scripts can rely on them.
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(sequence, forKey: .sequence)
+        try container.encode(time, forKey: .time)
+        try container.encode(event, forKey: .event)
+        try container.encode(phase, forKey: .phase)
+        try container.encode(from, forKey: .from)
+        try container.encode(to, forKey: .to)
+        try container.encode(reason, forKey: .reason)
+        try container.encode(error, forKey: .error)
+        try container.encode(runner, forKey: .runner)
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case sequence, time, event, phase, from, to, reason, error, runner
+    }
 }
