@@ -67,13 +67,18 @@ struct Tally: PhaseWorker {
     }
 }
 
+func printError(_ line: String) {
+    let text = line + "\n"
+    _ = text.withCString { write(STDERR_FILENO, $0, strlen($0)) }
+}
+
 func main() async -> Int32 {
     let arguments = CommandLine.arguments
     // N ≤ 2,000,000 keeps 1² + … + N² within UInt64.
     guard (2...3).contains(arguments.count), let n = UInt64(arguments.count == 3 ? arguments[2] : "10000"),
         (1...2_000_000).contains(n)
     else {
-        print("usage: ingest-host-example STORE_DIR [N]   (1 ≤ N ≤ 2000000, default 10000)")
+        printError("usage: ingest-host-example STORE_DIR [N]   (1 ≤ N ≤ 2000000, default 10000)")
         return 64
     }
     var logger = Logger(label: "host-example")
@@ -123,7 +128,7 @@ func main() async -> Int32 {
         if report.failed { return 1 }
         return report.workRemains ? 75 : 0  // 75: paused, run the same command again to resume
     } catch {
-        print("ingest-host-example: error: \(error)")
+        printError("ingest-host-example: error: \(error)")
         return 70
     }
 }

@@ -15,6 +15,9 @@ struct LoadSource: ItemSource {
             source: job.source, include: try settings.include.map { try Glob($0) },
             exclude: try settings.exclude.map { try Glob($0) }, followSymlinks: settings.followSymlinks
         )
+        // A source that vanished or cannot be read fails the phase: an empty walk would
+        // otherwise read as "every file was deleted" and empty the index.
+        if let problem = walker.sourceProblem() { throw PipelineSettingsError("the source \(problem)") }
         let after = checkpoint.map { String(decoding: $0, as: UTF8.self) }
         var items: [WorkItem] = []
         for entry in walker.entries(after: after) {
@@ -105,13 +108,17 @@ struct LoadPhase: PhaseWorker {
         return [WorkItem(key: item.key, payload: ChunkItem(absolutePath: output.absolutePath, contentHash: output.contentHash).encoded)]
     }
 
-    /// Files of the collection that this job's walk did not see were deleted from the source.
+    /// Files of the collection that this job's walk did not see were deleted from the source —
+    /// except under directories the walk could not read, which are kept as they were.
     func phaseWillComplete(job: JobContext, into batch: StoreBatch) throws {
         let txn = batch.transaction
         let collection = PipelineKeys.collection(job.source)
+        let unreadableDirectories = try batch.failedReceipts(job.id, phase: 0).map(\.itemKey).filter { $0.last == 0x2F }
         var gone: [([UInt8], DocumentRecord)] = []
         try txn.scan(store.documents, prefix: collection) { key, value in
-            if let record = DocumentRecord(decoding: value), record.lastSeenBy != job.id.rawValue {
+            let path = key.dropFirst(collection.count)
+            let underUnreadable = unreadableDirectories.contains { path.starts(with: $0) }
+            if !underUnreadable, let record = DocumentRecord(decoding: value), record.lastSeenBy != job.id.rawValue {
                 gone.append((Array(key), record))
             }
             return true

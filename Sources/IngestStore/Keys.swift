@@ -49,6 +49,16 @@ enum Keys {
         return key
     }
 
+    /// A u64 as 8 big-endian bytes.
+    static func sequenceBytes(_ value: UInt64) -> [UInt8] {
+        withUnsafeBytes(of: value.bigEndian) { Array($0) }
+    }
+
+    /// The big-endian u64 at the start of `bytes`.
+    static func sequence(from bytes: [UInt8]) -> UInt64 {
+        bytes.prefix(8).reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+    }
+
     /// The big-endian u64 that follows `offset` bytes of prefix in `key`.
     static func sequence(from key: UnsafeRawBufferPointer, after offset: Int) -> UInt64 {
         key.dropFirst(offset).prefix(8).reduce(UInt64(0)) { $0 << 8 | UInt64($1) }

@@ -48,16 +48,13 @@ extension StoreBatch {
     /// - Returns: The entry's sequence number.
     @discardableResult
     public func enqueue(_ id: JobID, phase ordinal: Int, payload: [UInt8]) throws -> UInt64 {
-        let prefix = Keys.queuePrefix(id, phase: ordinal)
-        let next: UInt64 = try transaction.withCursor(store.databases.queue) { cursor in
-            // The last entry of this queue sits just before the next phase's first key.
-            let end = Keys.queuePrefix(id, phase: ordinal + 1)
-            let entry = try end.withUnsafeBytes { try cursor.seek(atOrAfter: $0) } != nil
-                ? try cursor.previous() : try cursor.last()
-            guard let entry, entry.key.starts(with: prefix) else { return 0 }
-            return Keys.sequence(from: entry.key, after: prefix.count) &+ 1
-        }
+        // The queue's counter sits under the bare prefix, which sorts before its entries. A
+        // sequence number is never reused, even after the queue ran empty, so a consumer
+        // reading "after sequence n" never misses an entry.
+        let counterKey = Keys.queuePrefix(id, phase: ordinal)
+        let next = try transaction.get(store.databases.queue, counterKey).map { Keys.sequence(from: $0) } ?? 0
         try transaction.put(store.databases.queue, Keys.queue(id, phase: ordinal, sequence: next), payload)
+        try transaction.put(store.databases.queue, counterKey, Keys.sequenceBytes(next &+ 1))
         return next
     }
 
@@ -78,6 +75,11 @@ extension StoreBatch {
     /// How many entries wait in phase `ordinal`'s queue, as this transaction sees it.
     public func queueLength(_ id: JobID, phase ordinal: Int) throws -> Int {
         try store.queueLength(id, phase: ordinal, in: transaction)
+    }
+
+    /// The receipts of phase `ordinal`'s failed items, as this transaction sees them.
+    public func failedReceipts(_ id: JobID, phase ordinal: Int) throws -> [ItemReceipt] {
+        try store.receipts(id, phase: ordinal, in: transaction).filter { $0.failure != nil }
     }
 
     /// Removes every queue entry and receipt of `id` (used when a job is deleted).
@@ -124,6 +126,10 @@ extension JobStore {
             try txn.withCursor(databases.queue) { cursor in
                 var entry = try start.withUnsafeBytes { try cursor.seek(atOrAfter: $0) }
                 while let current = entry, current.key.starts(with: prefix), entries.count < limit {
+                    guard current.key.count == prefix.count + 8 else {
+                        entry = try cursor.next()
+                        continue
+                    }
                     let sequence = Keys.sequence(from: current.key, after: prefix.count)
                     if let after, sequence <= after { break }
                     entries.append(QueueEntry(sequence: sequence, payload: Array(current.value)))
@@ -141,8 +147,9 @@ extension JobStore {
 
     func queueLength(_ id: JobID, phase ordinal: Int, in txn: ReadTransaction) throws -> Int {
         var count = 0
-        try txn.scan(databases.queue, prefix: Keys.queuePrefix(id, phase: ordinal)) { _, _ in
-            count += 1
+        let prefix = Keys.queuePrefix(id, phase: ordinal)
+        try txn.scan(databases.queue, prefix: prefix) { key, _ in
+            if key.count == prefix.count + 8 { count += 1 }
             return true
         }
         return count
@@ -150,23 +157,26 @@ extension JobStore {
 
     /// The receipts of `id`'s failed items, in phase and key order.
     public func failedItems(_ id: JobID) throws -> [ItemReceipt] {
-        try read { txn in
-            var receipts: [ItemReceipt] = []
-            let prefix = Keys.jobPrefix(id)
-            try txn.scan(databases.items, prefix: prefix) { key, value in
-                guard key.count > prefix.count else { return true }
-                let phase = Int(key[prefix.count])
-                let itemKey = Array(key[(prefix.count + 1)...])
-                do throws(RecordError) {
-                    let receipt = try ItemReceipt(phase: phase, itemKey: itemKey, decoding: value)
-                    if receipt.failure != nil { receipts.append(receipt) }
-                } catch {
-                    throw StoreError.corruptRecord("items", key: Array(key), error)
-                }
-                return true
+        try read { txn in try receipts(id, phase: nil, in: txn).filter { $0.failure != nil } }
+    }
+
+    /// The receipts of `id` (of one phase, when given), in phase and key order.
+    func receipts(_ id: JobID, phase: Int?, in txn: ReadTransaction) throws -> [ItemReceipt] {
+        var receipts: [ItemReceipt] = []
+        let prefix = phase.map { Keys.queuePrefix(id, phase: $0) } ?? Keys.jobPrefix(id)
+        let jobPrefixCount = Keys.jobPrefix(id).count
+        try txn.scan(databases.items, prefix: prefix) { key, value in
+            guard key.count > jobPrefixCount else { return true }
+            let ordinal = Int(key[jobPrefixCount])
+            let itemKey = Array(key[(jobPrefixCount + 1)...])
+            do throws(RecordError) {
+                receipts.append(try ItemReceipt(phase: ordinal, itemKey: itemKey, decoding: value))
+            } catch {
+                throw StoreError.corruptRecord("items", key: Array(key), error)
             }
-            return receipts
+            return true
         }
+        return receipts
     }
 
     /// Whether phase `ordinal` of `id` has a receipt for `itemKey`.

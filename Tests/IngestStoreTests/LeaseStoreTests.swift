@@ -1,0 +1,106 @@
+import Foundation
+import IngestCore
+import IngestTestSupport
+import LMDBKit
+import Testing
+
+@testable import IngestStore
+
+/// Claims and leases: no clock involved, a dead runner is seen at once, and a power cut
+/// (a lease from another boot) costs no attempt while a crash in this boot does.
+struct LeaseStoreTests {
+    private func withClaimableJob(_ body: (JobStore, JobID, RunnerIdentity) throws -> Void) throws {
+        try StoreFixture.withDirectory { directory in
+            try StoreFixture.withStore(at: directory.appending("store")) { store in
+                let id = try JobID(validating: "leased")
+                _ = try store.submit(id: id, source: "/src")
+                let me = try #require(RunnerIdentity.current())
+                try body(store, id, me)
+            }
+        }
+    }
+
+    /// Writes a lease as if another runner had claimed the job.
+    private func plantLease(_ store: JobStore, _ id: JobID, _ holder: RunnerIdentity) throws {
+        try store.write { batch in
+            try batch.transaction.put(store.databases.leases, Keys.lease(id), holder.encoded(claimedAt: 0))
+        }
+    }
+
+    @Test func thisProcessIsLiveAndAFinishedProcessIsNot() throws {
+        let me = try #require(RunnerIdentity.current())
+        #expect(me.isLive)
+        // Same pid, other start time: the pid was reused by a newer process.
+        #expect(!RunnerIdentity(bootID: me.bootID, pid: me.pid, startTicks: me.startTicks + 1).isLive)
+        // A process that ran and ended.
+        let ended = try ChildProcess.run("/bin/sh", ["-c", "echo $$"])
+        let pid = try #require(Int32(ended.stdout.trimmingCharacters(in: .whitespacesAndNewlines)))
+        #expect(!RunnerIdentity(bootID: me.bootID, pid: pid, startTicks: 1).isLive)
+        // Another boot: never live, whatever the pid.
+        #expect(!RunnerIdentity(bootID: "00000000-0000-0000-0000-000000000000", pid: me.pid, startTicks: me.startTicks).isLive)
+    }
+
+    @Test func aLiveLeaseRefusesTheClaimAndWritesNothing() throws {
+        try withClaimableJob { store, id, me in
+            // The parent test process is live and is not us.
+            let parent = try #require(RunnerIdentity.current().flatMap { _ in
+                RunnerIdentity.startTicks(of: getppid()).map { RunnerIdentity(bootID: me.bootID, pid: getppid(), startTicks: $0) }
+            })
+            try plantLease(store, id, parent)
+            let before = try store.journal(id).count
+            let result = try store.write { batch in try batch.claim(id, for: me) }
+            #expect(result == .refused(.leasedByLiveRunner(parent)))
+            #expect(try store.journal(id).count == before)
+            #expect(try store.job(id)?.lease == parent)
+        }
+    }
+
+    @Test func aRunnerThatDiedInThisBootCostsAnAttempt() throws {
+        try withClaimableJob { store, id, me in
+            try plantLease(store, id, RunnerIdentity(bootID: me.bootID, pid: me.pid, startTicks: me.startTicks + 1))
+            let result = try store.write { batch in try batch.claim(id, for: me) }
+            #expect(result == .claimed(previousHolderDiedThisBoot: true))
+            let job = try #require(try store.job(id))
+            #expect(job.record.attempts == 1)
+            #expect(job.lease == me)
+            #expect(job.activity == .active)
+        }
+    }
+
+    @Test func aPowerCutCostsNoAttempt() throws {
+        try withClaimableJob { store, id, me in
+            try plantLease(store, id, RunnerIdentity(bootID: "earlier-boot", pid: me.pid, startTicks: me.startTicks))
+            let result = try store.write { batch in try batch.claim(id, for: me) }
+            #expect(result == .claimed(previousHolderDiedThisBoot: false))
+            #expect(try store.job(id)?.record.attempts == 0)
+        }
+    }
+
+    @Test func heldAndTerminalJobsAreNotClaimed() throws {
+        try withClaimableJob { store, id, me in
+            try store.hold(id)
+            #expect(try store.write { batch in try batch.claim(id, for: me) } == .refused(.held))
+            try store.release(id)
+            try store.completePhase(id, "load")
+            for phase in ["chunk", "embed", "index"] {
+                try store.startPhase(id, phase)
+                try store.completePhase(id, phase)
+            }
+            #expect(try store.write { batch in try batch.claim(id, for: me) } == .refused(.terminal))
+            let missing = try JobID(validating: "missing")
+            #expect(try store.write { batch in try batch.claim(missing, for: me) } == .refused(.missing))
+        }
+    }
+
+    @Test func releasingALeaseLeavesOtherHoldersAlone() throws {
+        try withClaimableJob { store, id, me in
+            _ = try store.write { batch in try batch.claim(id, for: me) }
+            let other = RunnerIdentity(bootID: me.bootID, pid: me.pid, startTicks: me.startTicks + 5)
+            try store.write { batch in try batch.releaseLease(id, for: other) }
+            #expect(try store.job(id)?.lease == me)
+            try store.write { batch in try batch.releaseLease(id, for: me) }
+            #expect(try store.job(id)?.lease == nil)
+            #expect(try StoreVerifier.verify(store).isEmpty)
+        }
+    }
+}
