@@ -306,21 +306,7 @@ private struct Cutter {
     /// The scalar that starts at byte `i`, or `nil` at the end or inside a scalar.
     func scalar(at i: Int) -> Unicode.Scalar? {
         guard i < bytes.count else { return nil }
-        let lead = bytes[i]
-        if lead < 0x80 { return Unicode.Scalar(lead) }
-        let width: Int
-        var value: UInt32
-        switch lead {
-        case 0xC2...0xDF: width = 2; value = UInt32(lead & 0x1F)
-        case 0xE0...0xEF: width = 3; value = UInt32(lead & 0x0F)
-        case 0xF0...0xF4: width = 4; value = UInt32(lead & 0x07)
-        default: return nil
-        }
-        guard i + width <= bytes.count else { return nil }
-        for k in 1..<width {
-            value = value << 6 | UInt32(bytes[i + k] & 0x3F)
-        }
-        return Unicode.Scalar(value)
+        return UTF8Scalars.decode(bytes, at: i).0
     }
 
     // MARK: Output

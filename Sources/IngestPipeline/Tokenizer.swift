@@ -103,7 +103,7 @@ public enum Tokenizer {
             // Non-ASCII: decode one scalar. A String's UTF-8 is valid, but stay safe on
             // a slice that starts or ends inside a scalar by treating stray bytes as
             // separators.
-            let (decoded, width) = decode(bytes, at: i)
+            let (decoded, width) = UTF8Scalars.decode(bytes, at: i)
             i += width
             let role = decoded.map(role(of:)) ?? .separator
             guard let scalar = decoded, role != .separator else {
@@ -164,27 +164,5 @@ public enum Tokenizer {
             count += 1
         }
         return true
-    }
-
-    /// Decodes the non-ASCII scalar whose first byte is at `i`.
-    /// - Returns: The scalar, or `nil` for a malformed or truncated sequence, and how many
-    ///   bytes to step over.
-    private static func decode(_ bytes: UnsafeBufferPointer<UInt8>, at i: Int) -> (Unicode.Scalar?, Int) {
-        let lead = bytes[i]
-        let width: Int
-        var value: UInt32
-        switch lead {
-        case 0xC2...0xDF: width = 2; value = UInt32(lead & 0x1F)
-        case 0xE0...0xEF: width = 3; value = UInt32(lead & 0x0F)
-        case 0xF0...0xF4: width = 4; value = UInt32(lead & 0x07)
-        default: return (nil, 1)
-        }
-        guard i + width <= bytes.count else { return (nil, 1) }
-        for k in 1..<width {
-            let next = bytes[i + k]
-            guard next & 0xC0 == 0x80 else { return (nil, k) }
-            value = value << 6 | UInt32(next & 0x3F)
-        }
-        return (Unicode.Scalar(value), width)
     }
 }
