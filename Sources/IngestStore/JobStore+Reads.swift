@@ -137,3 +137,16 @@ extension JobStore {
         return (record, phases)
     }
 }
+
+extension JobStore {
+    /// Writes a compacted copy of the whole store into `directory` (existing and empty): one
+    /// consistent snapshot, safe while others write.
+    /// - Throws: `StoreError` when the copy cannot be written.
+    public func copyCompacted(to directory: String) throws {
+        do {
+            try environment.copyCompacted(to: directory)
+        } catch let error as LMDBError {
+            throw StoreError.lmdb(directory, error)
+        }
+    }
+}

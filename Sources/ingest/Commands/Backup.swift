@@ -1,0 +1,50 @@
+import ArgumentParser
+import Foundation
+import IngestStore
+
+struct Backup: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Write a compacted copy of the store to DEST (a new or empty directory) and verify it.",
+        discussion: """
+            Safe while a runner writes: the copy is one consistent snapshot. To restore, stop the \
+            runners and point --store at the copy (or move it into place).
+            """
+    )
+
+    @OptionGroup var storeOptions: StoreOptions
+
+    @Argument(help: ArgumentHelp("The directory to write the copy into; created if missing, must be empty.", valueName: "dest"))
+    var destination: String
+
+    func run() throws {
+        try reportingErrors {
+            let target = URL(fileURLWithPath: destination).standardizedFileURL.path
+            let manager = FileManager.default
+            var isDirectory: ObjCBool = false
+            if manager.fileExists(atPath: target, isDirectory: &isDirectory) {
+                guard isDirectory.boolValue, (try manager.contentsOfDirectory(atPath: target)).isEmpty else {
+                    throw CLIError(message: "\(target) exists and is not an empty directory; choose a new path", exitCode: ExitStatus.cannotCreate)
+                }
+            } else {
+                do {
+                    try manager.createDirectory(atPath: target, withIntermediateDirectories: true)
+                } catch {
+                    throw CLIError(message: "cannot create \(target): \(error.localizedDescription)", exitCode: ExitStatus.cannotCreate)
+                }
+            }
+            let store = try storeOptions.openForReading()
+            do {
+                try store.copyCompacted(to: target)
+            } catch {
+                throw CLIError(message: "cannot write the copy to \(target): \(error)", exitCode: ExitStatus.ioError)
+            }
+            let copy = try JobStore.open(at: target, mode: .readOnly)
+            let problems = try StoreVerifier.verify(copy)
+            guard problems.isEmpty else {
+                throw CLIError(message: "the copy at \(target) does not verify: \(problems.prefix(3).map(\.description).joined(separator: "; "))", exitCode: ExitStatus.badData)
+            }
+            let jobs = try copy.countsByStatus().values.reduce(0, +)
+            print("backed up \(jobs) jobs to \(target); verified")
+        }
+    }
+}
