@@ -13,9 +13,11 @@ enum DocumentRemoval {
             let id = PipelineKeys.chunkID(document: key, contentHash: document.contentHash, ordinal: ordinal)
             guard let bytes = try txn.get(store.chunks, id), let chunk = ChunkRecord(decoding: bytes) else { continue }
             if chunk.indexed {
-                var terms = Set<[UInt8]>()
-                Tokenizer.forEachToken(in: chunk.text) { terms.insert(Array($0)) }
-                for term in terms { try txn.delete(store.postings, PipelineKeys.posting(term: term, chunk: id)) }
+                var frequencies: [[UInt8]: UInt32] = [:]
+                Tokenizer.forEachToken(in: chunk.text) { frequencies[Array($0), default: 0] += 1 }
+                for (term, frequency) in frequencies {
+                    try txn.delete(store.postings, term, value: PipelineKeys.posting(chunk: id, frequency: frequency))
+                }
                 try IndexStatistics.add(chunks: -1, tokens: -Int64(chunk.tokenCount), in: txn, store: store)
             }
             try txn.delete(store.vectors, id)

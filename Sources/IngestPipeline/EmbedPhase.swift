@@ -63,7 +63,7 @@ struct IndexPhase: PhaseWorker {
         let txn = batch.transaction
         guard let bytes = try txn.get(store.chunks, item.key), var chunk = ChunkRecord(decoding: bytes) else { return [] }
         for (term, frequency) in output.termFrequencies {
-            try txn.put(store.postings, PipelineKeys.posting(term: term, chunk: item.key), BigEndian.bytes(UInt64(frequency)))
+            try txn.put(store.postings, term, PipelineKeys.posting(chunk: item.key, frequency: frequency))
         }
         if !chunk.indexed {
             try IndexStatistics.add(chunks: 1, tokens: Int64(output.tokenCount), in: txn, store: store)

@@ -26,12 +26,18 @@ enum PipelineKeys {
         return Array(hasher.finalize().prefix(16))
     }
 
-    /// `postings`: term · 0x00 · chunk id.
-    static func posting(term: some Collection<UInt8>, chunk: [UInt8]) -> [UInt8] {
-        var key = Array(term)
-        key.append(0)
-        key.append(contentsOf: chunk)
-        return key
+    /// A `postings` value: chunk id (16 bytes) · term frequency (u32 big-endian).
+    static func posting(chunk: [UInt8], frequency: UInt32) -> [UInt8] {
+        var value = chunk
+        withUnsafeBytes(of: frequency.bigEndian) { value.append(contentsOf: $0) }
+        return value
+    }
+
+    /// The chunk id and term frequency of a `postings` value.
+    static func decodePosting(_ value: some Collection<UInt8>) -> (chunk: [UInt8], frequency: UInt32) {
+        let bytes = Array(value)
+        let frequency = bytes.dropFirst(16).prefix(4).reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
+        return (Array(bytes.prefix(16)), frequency)
     }
 
     static let chunkCount = Array("chunks".utf8)

@@ -74,9 +74,9 @@ public struct SearchEngine: Sendable {
         var lengths: [[UInt8]: Double] = [:]
         for term in Set(Tokenizer.tokens(in: query)) {
             var postings: [([UInt8], Double)] = []
-            let prefix = PipelineKeys.posting(term: Array(term.utf8), chunk: [])
-            try txn.scan(store.postings, prefix: prefix) { key, value in
-                postings.append((Array(key.dropFirst(prefix.count)), Double(BigEndian.value(value))))
+            try txn.forEachValue(store.postings, key: Array(term.utf8)) { value in
+                let (chunk, frequency) = PipelineKeys.decodePosting(value)
+                postings.append((chunk, Double(frequency)))
                 return true
             }
             guard !postings.isEmpty else { continue }

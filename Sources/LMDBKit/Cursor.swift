@@ -39,6 +39,23 @@ public final class Cursor {
         return try move(MDB_SET_RANGE, key: key)
     }
 
+    /// Moves to `key` exactly (its first value in a `duplicateSort` database).
+    ///
+    /// Wraps `mdb_cursor_get` with `MDB_SET_KEY`.
+    public func seek(exactly key: UnsafeRawBufferPointer) throws -> Entry? {
+        try move(MDB_SET_KEY, key: key)
+    }
+
+    /// Moves to the next value of the current key. Wraps `MDB_NEXT_DUP`.
+    public func nextDuplicate() throws -> Entry? { try move(MDB_NEXT_DUP) }
+
+    /// How many values the current key holds. Wraps `mdb_cursor_count`.
+    public func duplicateCount() throws -> Int {
+        var count = 0
+        try transaction.noteResult(mdb_cursor_count(handle, &count))
+        return count
+    }
+
     /// Moves to the first entry. Wraps `MDB_FIRST`.
     public func first() throws -> Entry? { try move(MDB_FIRST) }
     /// Moves to the last entry. Wraps `MDB_LAST`.

@@ -1,5 +1,16 @@
 internal import CLMDB
 
+/// How a named database stores its entries.
+public struct DatabaseFlags: OptionSet, Sendable, Hashable {
+    public let rawValue: UInt32
+    public init(rawValue: UInt32) { self.rawValue = rawValue }
+
+    /// `MDB_DUPSORT`: a key may hold many values, kept sorted.
+    public static let duplicateSort = DatabaseFlags(rawValue: UInt32(MDB_DUPSORT))
+    /// `MDB_DUPFIXED`: with `duplicateSort`, all values have one size and are packed tightly.
+    public static let duplicateFixed = DatabaseFlags(rawValue: UInt32(MDB_DUPFIXED))
+}
+
 /// A handle to a named database inside an environment.
 ///
 /// Handles are opened once per environment and stay valid until it closes; they are plain

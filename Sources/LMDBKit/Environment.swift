@@ -128,14 +128,14 @@ public final class Environment: @unchecked Sendable {
     /// call here, as LMDB requires; a handle once opened is cached. Do not call it from
     /// inside another transaction of this environment.
     /// - Returns: The handle, or `nil` when the database does not exist and `create` is false.
-    public func openDatabase(named name: String, create: Bool) throws -> Database? {
+    public func openDatabase(named name: String, create: Bool, flags: DatabaseFlags = []) throws -> Database? {
         try openedDatabases.withLock { opened in
             if let known = opened[name] { return known }
             let database: Database?
             if create && !options.readOnly {
-                database = try write { txn in try txn.openDatabase(named: name, create: true) }
+                database = try write { txn in try txn.openDatabase(named: name, create: true, flags: flags) }
             } else {
-                database = try read { txn in try txn.openDatabase(named: name, create: false) }
+                database = try read { txn in try txn.openDatabase(named: name, create: false, flags: flags) }
             }
             if let database { opened[name] = database }
             return database

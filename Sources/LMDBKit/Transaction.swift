@@ -38,9 +38,9 @@ public class ReadTransaction {
     ///
     /// Wraps `mdb_dbi_open`.
     /// - Returns: The handle, or `nil` when it does not exist and `create` is false.
-    public func openDatabase(named name: String, create: Bool) throws -> Database? {
+    public func openDatabase(named name: String, create: Bool, flags extra: DatabaseFlags = []) throws -> Database? {
         var dbi = MDB_dbi()
-        let flags = create ? UInt32(MDB_CREATE) : 0
+        let flags = (create ? UInt32(MDB_CREATE) : 0) | extra.rawValue
         let code = mdb_dbi_open(handle, name, flags, &dbi)
         if code == MDB_NOTFOUND { return nil }
         try noteResult(code)
@@ -103,6 +103,30 @@ public class ReadTransaction {
         let cursor = Cursor(handle: cursorHandle, transaction: self)
         defer { mdb_cursor_close(cursorHandle) }
         return try body(cursor)
+    }
+
+    /// Visits, in order, every value stored under exactly `key` in a `duplicateSort` database.
+    /// - Parameter body: Gets each value (valid only during the call); returns `false` to stop.
+    public func forEachValue(
+        _ database: Database, key: [UInt8], _ body: (_ value: UnsafeRawBufferPointer) throws -> Bool
+    ) throws {
+        try withCursor(database) { cursor in
+            var entry = try key.withUnsafeBytes { try cursor.seek(exactly: $0) }
+            while let current = entry {
+                guard try body(current.value) else { return }
+                entry = try cursor.nextDuplicate()
+            }
+        }
+    }
+
+    /// How many values `key` holds in a `duplicateSort` database (0 when absent).
+    ///
+    /// Wraps `mdb_cursor_count`.
+    public func valueCount(_ database: Database, key: [UInt8]) throws -> Int {
+        try withCursor(database) { cursor in
+            guard try key.withUnsafeBytes({ try cursor.seek(exactly: $0) }) != nil else { return 0 }
+            return try cursor.duplicateCount()
+        }
     }
 
     /// Visits, in key order, every entry whose key starts with `prefix`.
@@ -185,6 +209,24 @@ public final class WriteTransaction: ReadTransaction {
         if code == MDB_NOTFOUND { return false }
         try noteResult(code)
         return true
+    }
+
+    /// Deletes one value of `key` in a `duplicateSort` database.
+    ///
+    /// Wraps `mdb_del` with data.
+    /// - Returns: `false` when there was no such pair.
+    @discardableResult
+    public func delete(_ database: Database, _ key: [UInt8], value: [UInt8]) throws -> Bool {
+        try key.withUnsafeBytes { keyBytes in
+            try value.withUnsafeBytes { valueBytes in
+                var keyValue = clmdb_val(keyBytes.baseAddress, keyBytes.count)
+                var dataValue = clmdb_val(valueBytes.baseAddress, valueBytes.count)
+                let code = mdb_del(handle, database.dbi, &keyValue, &dataValue)
+                if code == MDB_NOTFOUND { return false }
+                try noteResult(code)
+                return true
+            }
+        }
     }
 
     /// Deletes the entry under `key`; `false` when there was none.
