@@ -108,7 +108,10 @@ let package = Package(
         ),
         .testTarget(
             name: "IngestRunnerTests",
-            dependencies: ["IngestRunner", "IngestStore", "IngestCore", "IngestTestSupport"],
+            dependencies: [
+                "IngestRunner", "IngestStore", "IngestCore", "LMDBKit", "IngestTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -21,7 +21,9 @@ enum GroupCommit {
         guard let (record, initial) = try batch.load(job.id) else { throw StoreError.jobNotFound(job.id) }
         var phases = initial
         var failed: (Int, String)?
-        for (ordinal, items) in taken.enumerated() where !items.isEmpty {
+        // A phase that failed (in this group or before) takes no more items: they are dropped
+        // uncommitted, and a retry redoes them from the checkpoint.
+        for (ordinal, items) in taken.enumerated() where !items.isEmpty && phases[ordinal].status.isActive && failed == nil {
             var state = phases[ordinal]
             for finished in items {
                 switch finished.result {

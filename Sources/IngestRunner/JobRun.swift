@@ -110,12 +110,15 @@ struct JobRun {
                 let numbered = await committer.register(ordinal, items: page)
                 var start = 0
                 while start < numbered.count {
+                    // Items not yet handed to a worker are dropped on a stop; they are not
+                    // committed, so the next run fetches them again.
                     let slice = Array(numbered[start..<min(numbered.count, start + worker.batchSize)])
                     start += slice.count
                     if running >= configuration.workers {
                         await pool.next()
                         running -= 1
                     }
+                    if await shouldStop(committer) { break fetching }
                     pool.addTask { await process(slice, ordinal, worker, committer) }
                     running += 1
                 }
@@ -147,7 +150,7 @@ struct JobRun {
                 await committer.add(ordinal, finished)
                 return
             } catch {
-                if Task.isCancelled { return }
+                if await shouldStop(committer) { return }
                 guard attempt < configuration.maxRetries else {
                     let name = job.plan.phases[ordinal].name
                     await committer.stop(.failed(phase: ordinal, error: "\(name) failed after \(attempt + 1) attempts: \(error)"))

@@ -59,7 +59,7 @@ public final class Runner: Sendable {
                 guard let (job, phases) = claimed else { break }
                 tried.insert(job.id)
                 let outcome = await run(job, phases: phases, identity: identity, stop: stop)
-                InProcessClaims.shared.remove(job.id)
+                InProcessClaims.shared.remove(job.id, in: store)
                 report.outcomes.append((job.id, outcome))
                 events(.jobFinished(job.id, outcome))
                 if case .paused(.diskFull) = outcome { break }
@@ -104,7 +104,7 @@ public final class Runner: Sendable {
             }
             for id in candidates where !tried.contains(id) {
                 // Runners in one process share a lease identity; this keeps them apart.
-                guard InProcessClaims.shared.insert(id) else { continue }
+                guard InProcessClaims.shared.insert(id, in: store) else { continue }
                 let started: (JobContext, [PhaseState])? = try store.write { batch in
                     guard case .claimed = try batch.claim(id, for: identity) else { return nil }
                     let phases = try GroupCommit.start(batch: batch, job: id)
@@ -113,7 +113,7 @@ public final class Runner: Sendable {
                     return (context, phases)
                 }
                 if let started { return started }
-                InProcessClaims.shared.remove(id)
+                InProcessClaims.shared.remove(id, in: store)
             }
             return nil
         }
@@ -152,12 +152,23 @@ public final class Runner: Sendable {
 /// one process would each see the other's lease as their own.
 final class InProcessClaims: Sendable {
     static let shared = InProcessClaims()
-    private let ids = Mutex<Set<JobID>>([])
 
-    /// Claims `id` in this process; `false` when another runner here has it.
-    func insert(_ id: JobID) -> Bool { ids.withLock { $0.insert(id).inserted } }
+    /// A job of one store: the store's open environment (one per directory per process) and the id.
+    private struct Claim: Hashable {
+        let store: ObjectIdentifier
+        let job: JobID
+    }
 
-    func remove(_ id: JobID) { _ = ids.withLock { $0.remove(id) } }
+    private let claims = Mutex<Set<Claim>>([])
+
+    /// Claims `id` of `store` in this process; `false` when another runner here has it.
+    func insert(_ id: JobID, in store: JobStore) -> Bool {
+        claims.withLock { $0.insert(Claim(store: ObjectIdentifier(store.environment), job: id)).inserted }
+    }
+
+    func remove(_ id: JobID, in store: JobStore) {
+        _ = claims.withLock { $0.remove(Claim(store: ObjectIdentifier(store.environment), job: id)) }
+    }
 }
 
 /// What a run did.
