@@ -181,6 +181,7 @@ actor GroupCommitter {
             for (ordinal, items) in taken.enumerated() { ledgers[ordinal].committedThisRun += UInt64(items.count) }
             for ordinal in outcome.completed {
                 ledgers[ordinal].completed = true
+                logger.info("phase completed", metadata: ["job": "\(job.id)", "phase": "\(job.plan.phases[ordinal].name)"])
                 events(.phaseCompleted(job.id, phase: job.plan.phases[ordinal].name))
             }
             if outcome.held { stop(.paused(.user)) }

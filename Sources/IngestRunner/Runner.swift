@@ -58,7 +58,9 @@ public final class Runner: Sendable {
                 }
                 guard let (job, phases) = claimed else { break }
                 tried.insert(job.id)
+                logger.info("job claimed", metadata: ["job": "\(job.id)", "source": "\(job.source)", "runner": "\(identity)"])
                 let outcome = await run(job, phases: phases, identity: identity, stop: stop)
+                logger.info("job run ended", metadata: Self.metadata(job.id, outcome))
                 InProcessClaims.shared.remove(job.id, in: store)
                 report.outcomes.append((job.id, outcome))
                 events(.jobFinished(job.id, outcome))
@@ -69,6 +71,15 @@ public final class Runner: Sendable {
             report.workRemains = try await hasRunnableJobs()
         }
         return report
+    }
+
+    private static func metadata(_ id: JobID, _ outcome: JobOutcome) -> Logger.Metadata {
+        switch outcome {
+        case .completed: ["job": "\(id)", "outcome": "completed"]
+        case .failed(let phase, let error): ["job": "\(id)", "outcome": "failed", "phase": "\(phase)", "error": "\(error)"]
+        case .paused(let reason): ["job": "\(id)", "outcome": "paused", "reason": "\(reason)"]
+        case .skipped(let why): ["job": "\(id)", "outcome": "skipped", "reason": "\(why)"]
+        }
     }
 
     private func run(_ job: JobContext, phases: [PhaseState], identity: RunnerIdentity, stop: StopController) async -> JobOutcome {

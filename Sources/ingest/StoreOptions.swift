@@ -14,8 +14,15 @@ struct StoreOptions: ParsableArguments {
     )
     var store: String?
 
+    @Option(help: ArgumentHelp("Log level on stderr: trace, debug, info, notice, warning, error, critical.", valueName: "level"))
+    var logLevel: LogLevelArgument = LogLevelArgument(.warning)
+
+    @Option(help: ArgumentHelp("Log format on stderr: text, or json (one object per line, journald-friendly).", valueName: "format"))
+    var logFormat: LogFormat = .text
+
     func validate() throws {
         if let store, store.isEmpty { throw ValidationError("--store needs a path") }
+        CLILogging.configure(level: logLevel.level, format: logFormat)
     }
 
     /// The store path: the flag, else `INGEST_STORE`, else the XDG state directory.
@@ -49,16 +56,65 @@ struct StoreOptions: ParsableArguments {
     }
 }
 
-/// The command line's logger: swift-log to stderr.
+/// The command line's logging: swift-log to stderr, set up once from `--log-level` and
+/// `--log-format` before any command runs.
 enum CLILogging {
-    static let logger: Logger = {
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = .warning
-            return handler
-        }
+    private static let state = LoggingState()
+
+    static func configure(level: Logger.Level, format: LogFormat) {
+        state.configure(level: level, format: format)
+    }
+
+    static var logger: Logger {
+        state.configure(level: .warning, format: .text)
         return Logger(label: "ingest")
-    }()
+    }
+}
+
+private final class LoggingState: @unchecked Sendable {
+    private let lock = NSLock()
+    private var done = false
+
+    /// The first call wins: `LoggingSystem.bootstrap` may run only once per process.
+    func configure(level: Logger.Level, format: LogFormat) {
+        lock.lock()
+        defer { lock.unlock() }
+        guard !done else { return }
+        done = true
+        LoggingSystem.bootstrap { label in
+            switch format {
+            case .json:
+                var handler = JSONLogHandler(label: label)
+                handler.logLevel = level
+                return handler
+            case .text:
+                var handler = StreamLogHandler.standardError(label: label)
+                handler.logLevel = level
+                return handler
+            }
+        }
+    }
+}
+
+/// `--log-format`.
+enum LogFormat: String, ExpressibleByArgument, CaseIterable {
+    case text, json
+}
+
+/// `--log-level`, spelled as swift-log spells its levels.
+struct LogLevelArgument: ExpressibleByArgument {
+    let level: Logger.Level
+
+    init(_ level: Logger.Level) { self.level = level }
+
+    init?(argument: String) {
+        guard let level = Logger.Level(rawValue: argument) else { return nil }
+        self.level = level
+    }
+
+    var defaultValueDescription: String { level.rawValue }
+
+    static var allValueStrings: [String] { Logger.Level.allCases.map(\.rawValue) }
 }
 
 /// Writes one line to standard error.
