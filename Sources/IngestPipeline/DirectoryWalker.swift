@@ -260,7 +260,7 @@ public struct DirectoryWalker: Sendable {
                         guard !checkpointInside else { return nil }
                         return problem(relative + "/", absolute: absolute, "the directory cannot be read: \(failure)")
                     }
-                case .file, .brokenLink:
+                case .file, .brokenLink, .special:
                     return nil
                 }
             }
@@ -277,6 +277,8 @@ public struct DirectoryWalker: Sendable {
                 return problem(relative, absolute: absolute, "the file name is not valid UTF-8; not read")
             case .brokenLink(let failure):
                 return problem(relative, absolute: absolute, "the symbolic link leads nowhere: \(failure)")
+            case .special(let kind):
+                return problem(relative, absolute: absolute, "a \(kind), not a regular file; not read")
             case .file:
                 switch PosixFile.status(absolute, followLinks: walker.followSymlinks) {
                 case .success(let status) where status.kind == .regular:
@@ -336,6 +338,8 @@ extension DirectoryWalker {
             case file
             case directory
             case brokenLink(PosixFile.Failure)
+            /// A FIFO, socket or device: reported, never opened (a FIFO would block a read).
+            case special(PosixFile.Kind)
             /// A name that is not valid UTF-8 (a file, or a directory when its key ends in '/').
             case badName
         }
@@ -497,12 +501,11 @@ enum PosixFile {
         case Int(DT_REG): kind = .regular
         case Int(DT_DIR): kind = .directory
         case Int(DT_LNK): kind = .symbolicLink
-        case Int(DT_UNKNOWN):
+        default:
             switch status(fullPath, followLinks: false) {
             case .success(let status): kind = status.kind
             case .failure: return nil  // gone since readdir
             }
-        default: return nil
         }
         if kind == .symbolicLink {
             guard followLinks else { return nil }
@@ -516,7 +519,8 @@ enum PosixFile {
         switch kind {
         case .regular: return DirectoryWalker.Listed(name: name, key: raw, rawName: nil, kind: .file)
         case .directory: return DirectoryWalker.Listed(name: name, key: raw + [UInt8(ascii: "/")], rawName: nil, kind: .directory)
-        default: return nil
+        case .symbolicLink: return nil
+        default: return DirectoryWalker.Listed(name: name, key: raw, rawName: nil, kind: .special(kind))
         }
     }
 }

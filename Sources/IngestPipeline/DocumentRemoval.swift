@@ -42,6 +42,20 @@ enum IndexStatistics {
         return (chunks, tokens)
     }
 
+    /// `index_stats` key recording that vectors of `identity` exist (value: their dimension).
+    static func embedderKey(_ identity: String) -> [UInt8] { Array("embedder:".utf8) + Array(identity.utf8) }
+
+    /// The embedders whose vectors the index holds, with their dimensions.
+    static func embedders(in txn: ReadTransaction, store: PipelineStore) throws -> [(identity: String, dimension: Int)] {
+        var found: [(String, Int)] = []
+        let prefix = Array("embedder:".utf8)
+        try txn.scan(store.stats, prefix: prefix) { key, value in
+            found.append((String(decoding: key.dropFirst(prefix.count), as: UTF8.self), Int(BigEndian.value(value))))
+            return true
+        }
+        return found
+    }
+
     /// `index_stats` key naming a collection's source path.
     static func collectionKey(_ collection: [UInt8]) -> [UInt8] { Array("collection:".utf8) + collection }
 }

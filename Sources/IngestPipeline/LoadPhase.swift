@@ -92,7 +92,9 @@ struct LoadPhase: PhaseWorker {
         try txn.put(store.stats, IndexStatistics.collectionKey(collection), Array(job.source.utf8))
         let key = PipelineKeys.document(collection, output.relativePath)
         let existing = try txn.get(store.documents, key).flatMap(DocumentRecord.init(decoding:))
-        if var existing, existing.contentHash == output.contentHash, existing.chunkCount != ChunkPhase.pendingChunks {
+        if var existing, existing.contentHash == output.contentHash, existing.chunkCount != ChunkPhase.pendingChunks,
+            existing.settingsFingerprint == settings.indexFingerprint
+        {
             if existing.lastSeenBy != job.id.rawValue {
                 existing.lastSeenBy = job.id.rawValue
                 try txn.put(store.documents, key, existing.encoded())
@@ -102,7 +104,7 @@ struct LoadPhase: PhaseWorker {
         if let existing { try DocumentRemoval.removeChunks(of: existing, key: key, in: txn, store: store) }
         let record = DocumentRecord(
             contentHash: output.contentHash, size: output.size, chunkCount: ChunkPhase.pendingChunks,
-            lastSeenBy: job.id.rawValue
+            lastSeenBy: job.id.rawValue, settingsFingerprint: settings.indexFingerprint
         )
         try txn.put(store.documents, key, record.encoded())
         return [WorkItem(key: item.key, payload: ChunkItem(absolutePath: output.absolutePath, contentHash: output.contentHash).encoded)]

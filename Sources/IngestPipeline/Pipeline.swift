@@ -33,7 +33,8 @@ public enum Pipeline {
                     ChunkPhase(store: store, settings: settings, chunker: try Chunker(options: settings.chunking)),
                     EmbedPhase(store: store, embedder: embedder),
                     IndexPhase(store: store),
-                ]
+                ],
+                runEnded: { (embedder as? ExecEmbedder)?.shutdown() }
             )
         }
     }

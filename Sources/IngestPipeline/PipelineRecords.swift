@@ -53,6 +53,8 @@ struct DocumentRecord: Equatable {
     var chunkCount: UInt32
     /// The last job whose load phase saw the file; files not seen by a completed load are deleted.
     var lastSeenBy: String
+    /// The chunking and embedder settings its chunks and vectors were made with.
+    var settingsFingerprint: String
 
     func encoded() -> [UInt8] {
         var bytes: [UInt8] = [Self.version]
@@ -60,22 +62,27 @@ struct DocumentRecord: Equatable {
         appendUInt64(size, to: &bytes)
         appendUInt64(UInt64(chunkCount), to: &bytes)
         appendString(lastSeenBy, to: &bytes)
+        appendString(settingsFingerprint, to: &bytes)
         return bytes
     }
 
-    init(contentHash: String, size: UInt64, chunkCount: UInt32, lastSeenBy: String) {
+    init(contentHash: String, size: UInt64, chunkCount: UInt32, lastSeenBy: String, settingsFingerprint: String) {
         self.contentHash = contentHash
         self.size = size
         self.chunkCount = chunkCount
         self.lastSeenBy = lastSeenBy
+        self.settingsFingerprint = settingsFingerprint
     }
 
     init?(decoding bytes: some Collection<UInt8>) {
         var reader = FieldReader(Array(bytes))
         guard reader.byte() == Self.version, let hash = reader.string(), let size = reader.uint64(),
-            let count = reader.uint64(), let seen = reader.string(), reader.atEnd
+            let count = reader.uint64(), let seen = reader.string(), let fingerprint = reader.string(), reader.atEnd
         else { return nil }
-        self.init(contentHash: hash, size: size, chunkCount: UInt32(truncatingIfNeeded: count), lastSeenBy: seen)
+        self.init(
+            contentHash: hash, size: size, chunkCount: UInt32(truncatingIfNeeded: count), lastSeenBy: seen,
+            settingsFingerprint: fingerprint
+        )
     }
 }
 

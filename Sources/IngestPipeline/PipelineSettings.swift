@@ -46,8 +46,8 @@ public struct PipelineSettings: Sendable, Hashable, Codable {
         guard embedTimeoutSeconds > 0 else { throw PipelineSettingsError("--embed-timeout must be positive") }
         if embedder.hasPrefix("exec:") {
             guard embedder.count > 5 else { throw PipelineSettingsError("--embedder exec: needs a command after the colon") }
-            guard HashingEmbedder.dimensions.contains(dimension) else {
-                throw PipelineSettingsError("--dimension must be within \(HashingEmbedder.dimensions), not \(dimension)")
+            guard (1...65_536).contains(dimension) else {
+                throw PipelineSettingsError("--dimension must be between 1 and 65536, not \(dimension)")
             }
         } else if HashingEmbedder(identity: embedder) == nil {
             throw PipelineSettingsError("unknown embedder \"\(embedder)\"; use hashing-DIM (e.g. hashing-256) or exec:COMMAND")
@@ -69,6 +69,12 @@ public struct PipelineSettings: Sendable, Hashable, Codable {
         } catch {
             throw PipelineSettingsError("the job's stored settings cannot be read (\(error)); was it submitted by a host with its own plan?")
         }
+    }
+
+    /// What decides a document's chunks and vectors. A later job over the same source skips
+    /// an unchanged file only when this is the same too.
+    var indexFingerprint: String {
+        "chunk \(chunking.size)/\(chunking.overlap) embed \(embedder)/\(dimension)"
     }
 
     /// The embedder these settings name.

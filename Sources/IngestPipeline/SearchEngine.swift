@@ -33,15 +33,25 @@ public struct SearchEngine: Sendable {
     public init(_ store: PipelineStore) { self.store = store }
 
     /// The best `k` chunks for `query`.
-    public func search(_ query: String, k: Int, mode: SearchMode) throws -> [SearchHit] {
-        try store.jobs.environment.read { txn in
+    ///
+    /// Vector and hybrid search embed the query with each embedder that made stored vectors:
+    /// the built-in one directly, an `exec:` one by running its command once.
+    public func search(_ query: String, k: Int, mode: SearchMode) async throws -> [SearchHit] {
+        var queryVectors: [String: [Float]] = [:]
+        if mode != .bm25 {
+            let embedders = try store.jobs.environment.read { txn in try IndexStatistics.embedders(in: txn, store: store) }
+            for (identity, dimension) in embedders {
+                queryVectors[identity] = try await Self.embedQuery(query, identity: identity, dimension: dimension)
+            }
+        }
+        return try store.jobs.environment.read { txn in
             let ranked: [([UInt8], Double)]
             switch mode {
             case .bm25: ranked = try bm25(query, k: k, txn: txn)
-            case .vector: ranked = try vector(query, k: k, txn: txn)
+            case .vector: ranked = try vector(queryVectors, k: k, txn: txn)
             case .hybrid:
                 let lexical = try bm25(query, k: k * 4, txn: txn)
-                let semantic = try vector(query, k: k * 4, txn: txn)
+                let semantic = try vector(queryVectors, k: k * 4, txn: txn)
                 var fused: [[UInt8]: Double] = [:]
                 for list in [lexical, semantic] {
                     for (rank, (id, _)) in list.enumerated() { fused[id, default: 0] += 1 / (Self.fusionK + Double(rank + 1)) }
@@ -50,6 +60,14 @@ public struct SearchEngine: Sendable {
             }
             return try ranked.compactMap { id, score in try hit(id, score: score, txn: txn) }
         }
+    }
+
+    private static func embedQuery(_ query: String, identity: String, dimension: Int) async throws -> [Float] {
+        if let hashing = HashingEmbedder(identity: identity) { return hashing.vector(for: query) }
+        guard identity.hasPrefix("exec:") else { return [] }
+        let embedder = ExecEmbedder(command: String(identity.dropFirst(5)), dimension: dimension)
+        defer { embedder.shutdown() }
+        return try await embedder.embed([query]).first ?? []
     }
 
     private func hit(_ id: [UInt8], score: Double, txn: ReadTransaction) throws -> SearchHit? {
@@ -97,16 +115,12 @@ public struct SearchEngine: Sendable {
         return Array(scores.sorted(by: Self.better).prefix(k)).map { ($0.key, $0.value) }
     }
 
-    private func vector(_ query: String, k: Int, txn: ReadTransaction) throws -> [([UInt8], Double)] {
+    private func vector(_ queries: [String: [Float]], k: Int, txn: ReadTransaction) throws -> [([UInt8], Double)] {
         var best: [([UInt8], Double)] = []
-        var embedders: [String: [Float]] = [:]
         try txn.scan(store.vectors) { key, value in
             guard let record = VectorRecord(decoding: value) else { return true }
-            // Vectors from other embedders live in other spaces; compare like with like.
-            if embedders[record.embedder] == nil {
-                embedders[record.embedder] = HashingEmbedder(identity: record.embedder)?.vector(for: query) ?? []
-            }
-            guard let queryVector = embedders[record.embedder], queryVector.count == record.values.count else { return true }
+            // Vectors from different embedders live in different spaces; compare like with like.
+            guard let queryVector = queries[record.embedder], queryVector.count == record.values.count else { return true }
             best.append((Array(key), Double(HashingEmbedder.cosine(queryVector, record.values))))
             if best.count > k * 4 {
                 best.sort { $0.1 != $1.1 ? $0.1 > $1.1 : $0.0.lexicographicallyPrecedes($1.0) }

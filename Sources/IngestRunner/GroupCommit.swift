@@ -25,6 +25,7 @@ enum GroupCommit {
         // uncommitted, and a retry redoes them from the checkpoint.
         for (ordinal, items) in taken.enumerated() where !items.isEmpty && phases[ordinal].status.isActive && failed == nil {
             var state = phases[ordinal]
+            var lastReason: String?
             for finished in items {
                 switch finished.result {
                 case .done(let commit):
@@ -33,6 +34,7 @@ enum GroupCommit {
                 case .failed(let reason):
                     try batch.putReceipt(job.id, phase: ordinal, itemKey: finished.item.key, failure: reason)
                     state.itemsFailed += 1
+                    lastReason = reason
                 }
                 state.processed += 1
                 if let sequence = finished.queueSequence {
@@ -48,7 +50,8 @@ enum GroupCommit {
                 )
             }
             if state.itemsFailed > maxItemFailures, state.status == .running, failed == nil {
-                failed = (ordinal, "\(state.itemsFailed) items failed, more than the limit of \(maxItemFailures)")
+                let latest = lastReason.map { "; the latest: \($0)" } ?? ""
+                failed = (ordinal, "\(state.itemsFailed) items failed, more than the limit of \(maxItemFailures)\(latest)")
             }
             phases = try batch.load(job.id)?.phases ?? phases
         }

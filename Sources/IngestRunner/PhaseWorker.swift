@@ -80,10 +80,14 @@ public protocol ItemSource: Sendable {
 public struct JobDefinition: Sendable {
     public let source: any ItemSource
     public let workers: [any PhaseWorker]
+    /// Called once the job's run has ended, however it ended: release what the workers hold
+    /// (an embedder's child process, connections).
+    public let runEnded: @Sendable () -> Void
 
-    public init(source: any ItemSource, workers: [any PhaseWorker]) {
+    public init(source: any ItemSource, workers: [any PhaseWorker], runEnded: @escaping @Sendable () -> Void = {}) {
         self.source = source
         self.workers = workers
+        self.runEnded = runEnded
     }
 }
 

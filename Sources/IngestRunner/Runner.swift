@@ -98,7 +98,9 @@ public final class Runner: Sendable {
             workers: definition.workers.map(ErasedWorker.init), source: definition.source,
             configuration: configuration, runStop: stop, runner: identity, logger: logger, events: events
         )
-        return await run.run()
+        let outcome = await run.run()
+        definition.runEnded()
+        return outcome
     }
 
     /// Claims the first runnable job and starts its phases, in one transaction.

@@ -63,6 +63,20 @@ struct CLIError: Error, CustomStringConvertible {
     }
 }
 
+/// `reportingErrors` for async bodies.
+func reportingErrors<R>(_ body: () async throws -> R) async throws -> R {
+    do {
+        return try await body()
+    } catch let exit as ExitCode {
+        throw exit
+    } catch let error as ValidationError {
+        throw error
+    } catch {
+        printError("ingest: error: \(error)")
+        throw ExitStatus.code(for: error)
+    }
+}
+
 /// Runs a command's body, printing any error as one clear line on stderr and exiting with
 /// the documented code instead of a stack trace.
 func reportingErrors<R>(_ body: () throws -> R) throws -> R {

@@ -28,7 +28,7 @@ struct ListCommand: ParsableCommand {
             let store = try storeOptions.openForReading()
             let jobs = try store.jobs(status: status.flatMap(JobStatus.init(name:)))
             if json {
-                try JSONOutput.print(jobs.map(JobJSON.init))
+                try JSONOutput.print(jobs.map { JobJSON($0) })
             } else if !jobs.isEmpty {
                 print(JobText.list(jobs))
             }

@@ -3,7 +3,7 @@ import Foundation
 import IngestPipeline
 import IngestStore
 
-struct Search: ParsableCommand {
+struct Search: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Search the index for QUERY.")
 
     @OptionGroup var storeOptions: StoreOptions
@@ -25,14 +25,13 @@ struct Search: ParsableCommand {
         guard !query.trimmingCharacters(in: .whitespaces).isEmpty else { throw ValidationError("QUERY must not be empty") }
     }
 
-    func run() throws {
-        try reportingErrors {
+    func run() async throws {
+        let hits = try await reportingErrors { () async throws -> [SearchHit] in
             let store = try storeOptions.openForReading()
-            guard PipelineStore.exists(in: store) else {
-                if json { try JSONOutput.print([SearchHitJSON]()) }
-                return
-            }
-            let hits = try SearchEngine(PipelineStore(store)).search(query, k: k, mode: mode.mode)
+            guard PipelineStore.exists(in: store) else { return [] }
+            return try await SearchEngine(PipelineStore(store)).search(query, k: k, mode: mode.mode)
+        }
+        try reportingErrors {
             if json {
                 try JSONOutput.print(hits.map(SearchHitJSON.init))
                 return

@@ -28,7 +28,13 @@ struct StatusCommand: ParsableCommand {
             if let id {
                 let jobID = try JobID(validating: id)
                 guard let job = try store.job(jobID) else { throw StoreError.jobNotFound(jobID) }
-                if json { try JSONOutput.print(JobJSON(job)) } else { print(JobText.detail(job)) }
+                let failures = try store.failedItems(jobID)
+                if json {
+                    try JSONOutput.print(JobJSON(job, failures: failures))
+                } else {
+                    print(JobText.detail(job))
+                    if !failures.isEmpty { print("\n" + JobText.failures(failures, plan: job.record.plan, limit: 20)) }
+                }
             } else {
                 let jobs = try store.jobs()
                 if json { try JSONOutput.print(SummaryJSON(store: store.path, jobs: jobs)) } else {

@@ -45,11 +45,29 @@ struct JobJSON: Encodable {
     let currentPhase: String?
     let phases: [Phase]
     let itemsFailed: UInt64
+    /// The failed items with their reasons (at most `failureLimit`; `itemsFailed` counts all).
+    let failures: [Failure]?
     let attempts: UInt32
     let createdAt: String
     let updatedAt: String
 
-    init(_ job: JobSnapshot) {
+    struct Failure: Encodable {
+        let phase: String
+        let item: String
+        let reason: String
+    }
+
+    static let failureLimit = 100
+
+    /// - Parameter receipts: The failed items, for `status ID`; `nil` (no key) for `list`.
+    init(_ job: JobSnapshot, failures receipts: [ItemReceipt]? = nil) {
+        failures = receipts?.prefix(Self.failureLimit).map { receipt in
+            let names = job.record.plan.phases
+            return Failure(
+                phase: names.indices.contains(receipt.phase) ? names[receipt.phase].name : "#\(receipt.phase)",
+                item: JobText.itemName(receipt.itemKey), reason: receipt.failure ?? ""
+            )
+        }
         id = job.id.rawValue
         source = job.record.source
         status = job.status.description
@@ -82,13 +100,14 @@ struct JobJSON: Encodable {
         try container.encode(currentPhase, forKey: .currentPhase)
         try container.encode(phases, forKey: .phases)
         try container.encode(itemsFailed, forKey: .itemsFailed)
+        try container.encodeIfPresent(failures, forKey: .failures)
         try container.encode(attempts, forKey: .attempts)
         try container.encode(createdAt, forKey: .createdAt)
         try container.encode(updatedAt, forKey: .updatedAt)
     }
 
     enum CodingKeys: String, CodingKey {
-        case id, source, status, activity, held, progress, currentPhase, phases, itemsFailed, attempts, createdAt, updatedAt
+        case id, source, status, activity, held, progress, currentPhase, phases, itemsFailed, failures, attempts, createdAt, updatedAt
     }
 }
 

@@ -23,6 +23,28 @@ enum JobText {
         return head.rendered + "\n\n" + phases.rendered
     }
 
+    /// The failed items and why, the first `limit` of them.
+    static func failures(_ receipts: [ItemReceipt], plan: Plan, limit: Int) -> String {
+        var table = TextTable(header: ["PHASE", "FAILED ITEM", "REASON"])
+        for receipt in receipts.prefix(limit) {
+            let phase = plan.phases.indices.contains(receipt.phase) ? plan.phases[receipt.phase].name : "#\(receipt.phase)"
+            table.add([phase, itemName(receipt.itemKey), receipt.failure ?? ""])
+        }
+        let more = receipts.count > limit ? "\n… and \(receipts.count - limit) more (`ingest status ID --json` lists up to \(JobJSON.failureLimit))" : ""
+        return table.rendered + more
+    }
+
+    /// An item key as text: a path for the load and chunk phases, hex for binary ids.
+    static func itemName(_ key: [UInt8]) -> String {
+        if let text = String(validating: key, as: UTF8.self), text.unicodeScalars.allSatisfy({ $0.value >= 0x20 }) {
+            return text
+        }
+        return key.map { byte in
+            let hex = String(byte, radix: 16)
+            return hex.count == 1 ? "0" + hex : hex
+        }.joined()
+    }
+
     static func list(_ jobs: [JobSnapshot]) -> String {
         var table = TextTable(header: ["ID", "STATUS", "ACTIVITY", "PROGRESS", "PHASE", "SOURCE"])
         for job in jobs {
