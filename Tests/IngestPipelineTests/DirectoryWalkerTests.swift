@@ -236,11 +236,15 @@ struct DirectoryWalkerTests {
         #expect(entries.filter { $0.problem != nil }.count == 2)
     }
 
-    @Test func specialFilesAreSkipped() throws {
+    /// A FIFO is reported, never opened (a read would block): the user learns it was not ingested.
+    @Test func specialFilesAreProblemEntries() throws {
         let root = TemporaryDirectory("walk-fifo")
         F.write(root, "a.txt")
         #expect(F.fifo(root, "pipe"))
-        #expect(F.paths(DirectoryWalker(source: root.path)) == ["a.txt"])
+        let entries = Array(DirectoryWalker(source: root.path).entries())
+        #expect(entries.map(\.relativePath) == ["a.txt", "pipe"])
+        #expect(entries[0].problem == nil)
+        #expect(entries[1].problem?.contains("FIFO") == true)
     }
 
     @Test func nonUTF8NameIsAProblemEntry() throws {

@@ -204,13 +204,13 @@ struct ExecEmbedderTests {
         // The timeout leaves room for a slow start on a busy machine, yet is far below the
         // fixture's 30 s sleep.
         let fifo = try FIFO(directory.appending("events"))
-        let embedder = makeEmbedder(timeout: .seconds(3), arguments: "--fifo '\(fifo.path)'")
+        let embedder = makeEmbedder(timeout: .seconds(10), arguments: "--fifo '\(fifo.path)'")
         let error = await embedderError { _ = try await embedder.embed(["@sleep"]) }
-        #expect(error?.message.contains("did not answer within 3 s") == true)
-        #expect(await fifo.next(within: 10).line?.hasPrefix("pid ") == true)
-        #expect(await fifo.next(within: 10) == .line("sleeping"))
+        #expect(error?.message.contains("did not answer within 10 s") == true)
+        #expect(await fifo.next(within: 60).line?.hasPrefix("pid ") == true)
+        #expect(await fifo.next(within: 60) == .line("sleeping"))
         // The Python process under `/bin/sh -c` died too: its end of the FIFO closed.
-        #expect(await fifo.next(within: 10) == .hangUp)
+        #expect(await fifo.next(within: 60) == .hangUp)
         // The next batch is request 1 of a new process.
         #expect(try await embedder.embed(["again"]) == [expected("again", request: 1)])
     }
@@ -323,11 +323,11 @@ struct ExecEmbedderTests {
         let fifo = try FIFO(directory.appending("events"))
         let embedder = makeEmbedder(arguments: "--fifo '\(fifo.path)'")
         #expect(try await embedder.embed(["a"]) == [expected("a", request: 1)])
-        #expect(await fifo.next(within: 10).line?.hasPrefix("pid ") == true)
+        #expect(await fifo.next(within: 60).line?.hasPrefix("pid ") == true)
         // Control: while the child lives, its end of the FIFO stays open.
         #expect(await fifo.next(within: 0) == .nothing)
         embedder.shutdown()
-        #expect(await fifo.next(within: 10) == .hangUp)
+        #expect(await fifo.next(within: 60) == .hangUp)
         let error = await embedderError { _ = try await embedder.embed(["b"]) }
         #expect(error?.scope == .batch)
         #expect(error?.message.contains("shut down") == true)
@@ -337,14 +337,14 @@ struct ExecEmbedderTests {
         let fifo = try FIFO(directory.appending("events"))
         let embedder = makeEmbedder(timeout: .seconds(120), arguments: "--fifo '\(fifo.path)'")
         let call = Task { try await embedder.embed(["@sleep"]) }
-        #expect(await fifo.next(within: 10).line?.hasPrefix("pid ") == true)
-        #expect(await fifo.next(within: 10) == .line("sleeping"))
+        #expect(await fifo.next(within: 60).line?.hasPrefix("pid ") == true)
+        #expect(await fifo.next(within: 60) == .line("sleeping"))
         embedder.shutdown()
         // Without the kill this would wait 120 s and report a timeout instead.
         let error = await embedderError { _ = try await call.value }
         #expect(error?.scope == .batch)
         #expect(error?.message.contains("shut down while a batch was in flight") == true)
-        #expect(await fifo.next(within: 10) == .hangUp)
+        #expect(await fifo.next(within: 60) == .hangUp)
     }
 
     @Test func deinitKillsTheChild() async throws {
@@ -353,8 +353,8 @@ struct ExecEmbedderTests {
             let embedder = makeEmbedder(arguments: "--fifo '\(fifo.path)'")
             #expect(try await embedder.embed(["a"]) == [expected("a", request: 1)])
         }
-        #expect(await fifo.next(within: 10).line?.hasPrefix("pid ") == true)
-        #expect(await fifo.next(within: 10) == .hangUp)
+        #expect(await fifo.next(within: 60).line?.hasPrefix("pid ") == true)
+        #expect(await fifo.next(within: 60) == .hangUp)
     }
 }
 
