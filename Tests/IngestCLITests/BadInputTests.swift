@@ -7,45 +7,45 @@ struct BadInputTests {
     static let malformedIDs = ["bad id", String(repeating: "a", count: 129), "", "..", "a/b", "é", "semi;colon"]
 
     @Test("an unknown job id exits 66 for status, pause, resume and history, changing nothing")
-    func unknownJob() throws {
+    func unknownJob() async throws {
         let sandbox = try Sandbox()
-        try sandbox.submit(id: "known")
+        try await sandbox.submit(id: "known")
         let dataBefore = try #require(fileBytes(sandbox.store + "/data.mdb"))
         for command in ["status", "pause", "resume", "history"] {
-            let output = try sandbox.run(command, "unknown-job")
+            let output = try await sandbox.run(command, "unknown-job")
             expectFailure(output, 66)
             #expect(output.stderr.contains("unknown-job"), "\(command): \(output.stderr)")
         }
-        expectFailure(try sandbox.run("status", "unknown-job", "--json"), 66)
-        expectFailure(try sandbox.run("history", "unknown-job", "--json"), 66)
+        expectFailure(try await sandbox.run("status", "unknown-job", "--json"), 66)
+        expectFailure(try await sandbox.run("history", "unknown-job", "--json"), 66)
         #expect(fileBytes(sandbox.store + "/data.mdb") == dataBefore, "a failed command changed data.mdb")
-        #expect(try sandbox.listedIDs() == ["known"])
+        #expect(try await sandbox.listedIDs() == ["known"])
     }
 
     @Test("a malformed job id exits 64 before anything opens", arguments: malformedIDs)
-    func malformedID(_ id: String) throws {
+    func malformedID(_ id: String) async throws {
         let sandbox = try Sandbox()
-        try sandbox.submit(id: "known")
+        try await sandbox.submit(id: "known")
         let dataBefore = try #require(fileBytes(sandbox.store + "/data.mdb"))
         for command in ["status", "pause", "resume", "history"] {
-            expectFailure(try sandbox.run(command, id), 64)
+            expectFailure(try await sandbox.run(command, id), 64)
         }
-        expectFailure(try sandbox.run("submit", sandbox.source, "--id", id), 64)
+        expectFailure(try await sandbox.run("submit", sandbox.source, "--id", id), 64)
         #expect(fileBytes(sandbox.store + "/data.mdb") == dataBefore)
-        #expect(try sandbox.listedIDs() == ["known"])
+        #expect(try await sandbox.listedIDs() == ["known"])
 
         // Validation comes first: a store that does not exist is not created, and the
         // answer is still "usage", not "no store".
         let nowhere = sandbox.path("nowhere")
         for command in ["status", "pause", "resume", "history"] {
-            expectFailure(try sandbox.run(command, id, store: nowhere), 64)
+            expectFailure(try await sandbox.run(command, id, store: nowhere), 64)
         }
-        expectFailure(try sandbox.run("submit", sandbox.source, "--id", id, store: nowhere), 64)
+        expectFailure(try await sandbox.run("submit", sandbox.source, "--id", id, store: nowhere), 64)
         #expect(!fileExists(nowhere))
     }
 
     @Test("a store path that is a regular file exits 73 and the file is untouched")
-    func storeIsAFile() throws {
+    func storeIsAFile() async throws {
         let sandbox = try Sandbox()
         let file = sandbox.path("plain-file")
         let contents = Data("not a store\n".utf8)
@@ -55,7 +55,7 @@ struct BadInputTests {
             ["list"], ["list", "--json"], ["pause", "j"], ["resume", "j"], ["history", "j"],
         ]
         for command in commands {
-            let output = try sandbox.runRaw(command + ["--store", file])
+            let output = try await sandbox.runRaw(command + ["--store", file])
             expectFailure(output, 73)
             #expect(output.stderr.contains(file), "\(command): \(output.stderr)")
         }
@@ -63,7 +63,7 @@ struct BadInputTests {
     }
 
     @Test("a store that does not exist: read and job commands exit 66 and create nothing")
-    func storeMissing() throws {
+    func storeMissing() async throws {
         let sandbox = try Sandbox()
         let missing = sandbox.path("no-store-here")
         let commands: [[String]] = [
@@ -71,7 +71,7 @@ struct BadInputTests {
             ["list", "--status", "pending"], ["history", "j"], ["pause", "j"], ["resume", "j"],
         ]
         for command in commands {
-            let output = try sandbox.runRaw(command + ["--store", missing])
+            let output = try await sandbox.runRaw(command + ["--store", missing])
             expectFailure(output, 66)
             #expect(output.stderr.contains(missing), "\(command): \(output.stderr)")
             #expect(!fileExists(missing), "\(command) created the store directory")
@@ -79,24 +79,24 @@ struct BadInputTests {
     }
 
     @Test("an empty store directory is no store: 66, and nothing is created in it")
-    func storeDirectoryEmpty() throws {
+    func storeDirectoryEmpty() async throws {
         let sandbox = try Sandbox()
         let empty = try sandbox.makeDirectory("empty-store")
         for command in [["status"], ["list"], ["status", "j"], ["history", "j"], ["pause", "j"], ["resume", "j"]] {
-            expectFailure(try sandbox.runRaw(command + ["--store", empty]), 66)
+            expectFailure(try await sandbox.runRaw(command + ["--store", empty]), 66)
         }
         #expect(try FileManager.default.contentsOfDirectory(atPath: empty).isEmpty)
     }
 
     @Test("usage errors exit 64 with an Error: line")
-    func usageErrors() throws {
+    func usageErrors() async throws {
         let sandbox = try Sandbox()
         let commands: [[String]] = [
             ["bogus"], ["submit"], ["status", "a", "b"], ["list", "--status"], ["pause"], ["resume"], ["history"],
             ["submit", sandbox.source, "--no-such-flag"], ["status", "--json=maybe"],
         ]
         for command in commands {
-            let output = try sandbox.runRaw(command + ["--store", sandbox.store])
+            let output = try await sandbox.runRaw(command + ["--store", sandbox.store])
             expectFailure(output, 64)
         }
         #expect(!fileExists(sandbox.store))

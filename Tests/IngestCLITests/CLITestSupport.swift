@@ -47,9 +47,12 @@ final class Sandbox: Sendable {
     func runRaw(
         _ arguments: [String], environment: [String: String?] = [:],
         sourceLocation: SourceLocation = #_sourceLocation
-    ) throws -> ProcessOutput {
+    ) async throws -> ProcessOutput {
         let merged = baseEnvironment.merging(environment) { _, given in given }
-        let output = try ChildProcess.run(Self.executable, arguments, environment: merged, timeout: 60)
+        // The wait runs off Swift's cooperative pool, which other tests need.
+        let output = try await RunBlocking.run {
+            try ChildProcess.run(Self.executable, arguments, environment: merged, timeout: 60)
+        }
         expectWellBehaved(output, arguments, sourceLocation: sourceLocation)
         return output
     }
@@ -59,8 +62,8 @@ final class Sandbox: Sendable {
     func run(
         _ arguments: String..., store: String? = nil, environment: [String: String?] = [:],
         sourceLocation: SourceLocation = #_sourceLocation
-    ) throws -> ProcessOutput {
-        try runRaw(arguments + ["--store", store ?? self.store], environment: environment, sourceLocation: sourceLocation)
+    ) async throws -> ProcessOutput {
+        try await runRaw(arguments + ["--store", store ?? self.store], environment: environment, sourceLocation: sourceLocation)
     }
 
     /// Submits the sandbox's source (with `--id id` when given), expects success, and
@@ -68,33 +71,33 @@ final class Sandbox: Sendable {
     @discardableResult
     func submit(
         id: String? = nil, source: String? = nil, store: String? = nil, sourceLocation: SourceLocation = #_sourceLocation
-    ) throws -> String {
+    ) async throws -> String {
         var arguments = ["submit", source ?? self.source]
         if let id { arguments += ["--id", id] }
-        let output = try runRaw(arguments + ["--store", store ?? self.store], sourceLocation: sourceLocation)
+        let output = try await runRaw(arguments + ["--store", store ?? self.store], sourceLocation: sourceLocation)
         try #require(output.status == 0, "submit failed: \(output.stderr)", sourceLocation: sourceLocation)
         return output.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
     /// `ingest status ID --json`, parsed.
-    func statusJSON(_ id: String, sourceLocation: SourceLocation = #_sourceLocation) throws -> [String: Any] {
-        let output = try run("status", id, "--json", sourceLocation: sourceLocation)
+    func statusJSON(_ id: String, sourceLocation: SourceLocation = #_sourceLocation) async throws -> [String: Any] {
+        let output = try await run("status", id, "--json", sourceLocation: sourceLocation)
         try #require(output.status == 0, "status \(id) failed: \(output.stderr)", sourceLocation: sourceLocation)
         return try jsonObject(output.stdout, sourceLocation: sourceLocation)
     }
 
     /// `ingest list [--status S] --json`, parsed.
-    func listJSON(status: String? = nil, sourceLocation: SourceLocation = #_sourceLocation) throws -> [[String: Any]] {
+    func listJSON(status: String? = nil, sourceLocation: SourceLocation = #_sourceLocation) async throws -> [[String: Any]] {
         var arguments = ["list", "--json", "--store", store]
         if let status { arguments += ["--status", status] }
-        let output = try runRaw(arguments, sourceLocation: sourceLocation)
+        let output = try await runRaw(arguments, sourceLocation: sourceLocation)
         try #require(output.status == 0, "list failed: \(output.stderr)", sourceLocation: sourceLocation)
         return try jsonArray(output.stdout, sourceLocation: sourceLocation)
     }
 
     /// The ids `ingest list [--status S] --json` returns, in order.
-    func listedIDs(status: String? = nil, sourceLocation: SourceLocation = #_sourceLocation) throws -> [String] {
-        try listJSON(status: status, sourceLocation: sourceLocation).map { job in
+    func listedIDs(status: String? = nil, sourceLocation: SourceLocation = #_sourceLocation) async throws -> [String] {
+        try await listJSON(status: status, sourceLocation: sourceLocation).map { job in
             try #require(job["id"] as? String, sourceLocation: sourceLocation)
         }
     }

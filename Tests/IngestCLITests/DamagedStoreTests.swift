@@ -13,7 +13,7 @@ struct DamagedStoreTests {
     }
 
     @Test("data.mdb of random bytes: 65, bytes unchanged, no lock.mdb")
-    func randomBytes() throws {
+    func randomBytes() async throws {
         let sandbox = try Sandbox()
         let store = try sandbox.makeDirectory("random-store")
         var generator = SystemRandomNumberGenerator()
@@ -21,7 +21,7 @@ struct DamagedStoreTests {
         try garbage.write(to: URL(fileURLWithPath: store + "/data.mdb"))
 
         for command in Self.readCommands("j") {
-            let output = try sandbox.runRaw(command + ["--store", store])
+            let output = try await sandbox.runRaw(command + ["--store", store])
             expectFailure(output, 65)
             #expect(output.stderr.contains(store), "\(command): \(output.stderr)")
         }
@@ -29,16 +29,16 @@ struct DamagedStoreTests {
         #expect(!fileExists(store + "/lock.mdb"), "a read command created lock.mdb next to a foreign file")
 
         for command in Self.writeCommands("j", source: sandbox.source) {
-            expectFailure(try sandbox.runRaw(command + ["--store", store]), 65)
+            expectFailure(try await sandbox.runRaw(command + ["--store", store]), 65)
         }
         #expect(fileBytes(store + "/data.mdb") == garbage)
         #expect(!fileExists(store + "/lock.mdb"), "a write command created lock.mdb next to a foreign file")
     }
 
     @Test("data.mdb truncated after many submits: 65 for reads and writes, size unchanged")
-    func truncated() throws {
+    func truncated() async throws {
         let sandbox = try Sandbox()
-        for index in 0..<200 { try sandbox.submit(id: "job\(index)") }
+        for index in 0..<200 { try await sandbox.submit(id: "job\(index)") }
         let dataPath = sandbox.store + "/data.mdb"
         let fullSize = try fileSize(dataPath)
         try #require(fullSize > 4 * 16_384, "the store is only \(fullSize) bytes; truncation would prove nothing")
@@ -50,7 +50,7 @@ struct DamagedStoreTests {
         #expect(truncatedBytes.count == 16_384)
 
         for command in Self.readCommands("job1") + Self.writeCommands("job1", source: sandbox.source) {
-            let output = try sandbox.runRaw(command + ["--store", sandbox.store])
+            let output = try await sandbox.runRaw(command + ["--store", sandbox.store])
             expectFailure(output, 65)
             #expect(output.stderr.contains(sandbox.store), "\(command): \(output.stderr)")
         }
@@ -59,9 +59,9 @@ struct DamagedStoreTests {
     }
 
     @Test("a store with a newer schema version is refused with 65 and left unchanged")
-    func newerSchema() throws {
+    func newerSchema() async throws {
         let sandbox = try Sandbox()
-        try sandbox.submit(id: "old")
+        try await sandbox.submit(id: "old")
         let dataPath = sandbox.store + "/data.mdb"
         // The `meta` record schema_version → u32 1 sits in a leaf node as key bytes directly
         // followed by value bytes; LMDB keeps no page checksums, so patching it in place
@@ -71,7 +71,7 @@ struct DamagedStoreTests {
         let bytes = try #require(fileBytes(dataPath))
 
         for command in Self.readCommands("old") + Self.writeCommands("old", source: sandbox.source) {
-            let output = try sandbox.runRaw(command + ["--store", sandbox.store])
+            let output = try await sandbox.runRaw(command + ["--store", sandbox.store])
             expectFailure(output, 65)
             #expect(output.stderr.contains("schema") && output.stderr.contains("9"), "\(command): \(output.stderr)")
         }
@@ -79,12 +79,12 @@ struct DamagedStoreTests {
     }
 
     @Test("a zero-byte data.mdb (a first submit cut off) is no store: 66, nothing created")
-    func emptyDataFile() throws {
+    func emptyDataFile() async throws {
         let sandbox = try Sandbox()
         let store = try sandbox.makeDirectory("empty-data")
         #expect(FileManager.default.createFile(atPath: store + "/data.mdb", contents: Data()))
         for command in Self.readCommands("j") {
-            let output = try sandbox.runRaw(command + ["--store", store])
+            let output = try await sandbox.runRaw(command + ["--store", store])
             expectFailure(output, 66)
             #expect(output.stderr.contains(store), "\(command): \(output.stderr)")
         }
@@ -92,7 +92,7 @@ struct DamagedStoreTests {
         #expect(!fileExists(store + "/lock.mdb"), "a read command created lock.mdb")
 
         // A submit initialises the empty file into a working store.
-        let id = try sandbox.submit(id: "after", source: nil, store: store)
+        let id = try await sandbox.submit(id: "after", source: nil, store: store)
         #expect(id == "after")
     }
 

@@ -5,10 +5,10 @@ import Testing
 @Suite("help")
 struct HelpTests {
     @Test("--help of every command exits 0 and shows its usage", arguments: ["submit", "status", "list", "pause", "resume", "history"])
-    func commandHelp(_ command: String) throws {
+    func commandHelp(_ command: String) async throws {
         let sandbox = try Sandbox()
         for arguments in [[command, "--help"], ["help", command]] {
-            let output = try sandbox.runRaw(arguments)
+            let output = try await sandbox.runRaw(arguments)
             #expect(output.status == 0)
             #expect(output.stdout.contains("USAGE:"), "\(output.stdout)")
             #expect(output.stdout.contains("ingest \(command)"), "\(output.stdout)")
@@ -21,9 +21,9 @@ struct HelpTests {
     }
 
     @Test("ingest --help lists the commands and the exit codes")
-    func topLevelHelp() throws {
+    func topLevelHelp() async throws {
         let sandbox = try Sandbox()
-        let output = try sandbox.runRaw(["--help"])
+        let output = try await sandbox.runRaw(["--help"])
         #expect(output.status == 0)
         for command in ["submit", "status", "list", "pause", "resume", "history"] {
             #expect(output.stdout.contains(command), "top-level help lacks \(command)")
@@ -37,9 +37,9 @@ struct HelpTests {
     }
 
     @Test("--version exits 0")
-    func version() throws {
+    func version() async throws {
         let sandbox = try Sandbox()
-        let output = try sandbox.runRaw(["--version"])
+        let output = try await sandbox.runRaw(["--version"])
         #expect(output.status == 0)
         #expect(!output.stdout.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty)
     }

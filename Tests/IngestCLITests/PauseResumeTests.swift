@@ -5,15 +5,15 @@ import Testing
 @Suite("ingest pause, resume and history")
 struct PauseResumeTests {
     @Test("pause holds, pause again says already, resume releases, history records it in order")
-    func pauseResumeHistory() throws {
+    func pauseResumeHistory() async throws {
         let sandbox = try Sandbox()
-        try sandbox.submit(id: "pr")
-        let submitted = try sandbox.statusJSON("pr")
+        try await sandbox.submit(id: "pr")
+        let submitted = try await sandbox.statusJSON("pr")
 
-        let paused = try sandbox.run("pause", "pr")
+        let paused = try await sandbox.run("pause", "pr")
         #expect(paused.status == 0)
         #expect(paused.stdout.contains("pr"))
-        let held = try sandbox.statusJSON("pr")
+        let held = try await sandbox.statusJSON("pr")
         #expect(held["held"] as? Bool == true)
         #expect(held["activity"] as? String == "held")
         #expect(held["status"] as? String == "running")
@@ -26,27 +26,27 @@ struct PauseResumeTests {
         let pausedAt = try #require(parseTimestamp(held["updatedAt"]))
         #expect(pausedAt >= submittedAt)
 
-        let again = try sandbox.run("pause", "pr")
+        let again = try await sandbox.run("pause", "pr")
         #expect(again.status == 0)
         #expect(again.stdout.lowercased().contains("already"), "second pause: \(again.stdout)")
-        #expect(try sandbox.statusJSON("pr")["activity"] as? String == "held")
+        #expect(try await sandbox.statusJSON("pr")["activity"] as? String == "held")
 
-        let resumed = try sandbox.run("resume", "pr")
+        let resumed = try await sandbox.run("resume", "pr")
         #expect(resumed.status == 0)
         #expect(resumed.stdout.contains("pr"))
-        let released = try sandbox.statusJSON("pr")
+        let released = try await sandbox.statusJSON("pr")
         #expect(released["held"] as? Bool == false)
         #expect(released["activity"] as? String != "held")
         let releasedPhases = try phases(of: released)
         #expect(releasedPhases.first?["status"] as? String != "paused")
         #expect(isNull(releasedPhases.first?["pauseReason"]), "pauseReason after resume: \(releasedPhases.first?["pauseReason"] ?? "missing")")
 
-        let resumedAgain = try sandbox.run("resume", "pr")
+        let resumedAgain = try await sandbox.run("resume", "pr")
         #expect(resumedAgain.status == 0)
         #expect(resumedAgain.stdout.contains("not paused"), "resume of a job that is not held: \(resumedAgain.stdout)")
 
         // Text history: submitted, then paused by user, then resumed by user.
-        let text = try sandbox.run("history", "pr")
+        let text = try await sandbox.run("history", "pr")
         #expect(text.status == 0)
         let lines = text.stdout.split(separator: "\n").map(String.init)
         let indices = try ["submitted", "paused by user", "resumed by user"].map { label in
@@ -56,7 +56,7 @@ struct PauseResumeTests {
         #expect(lines.contains { $0.contains("load") && $0.contains("not_started → paused") && $0.contains("user") }, "\(text.stdout)")
 
         // JSON history: the same events, sequences increasing.
-        let json = try sandbox.run("history", "pr", "--json")
+        let json = try await sandbox.run("history", "pr", "--json")
         #expect(json.status == 0)
         let entries = try jsonArray(json.stdout)
         let events = entries.compactMap { $0["event"] as? String }
@@ -77,16 +77,16 @@ struct PauseResumeTests {
     }
 
     @Test("pausing one job leaves the others alone")
-    func pauseIsPerJob() throws {
+    func pauseIsPerJob() async throws {
         let sandbox = try Sandbox()
-        try sandbox.submit(id: "left")
-        try sandbox.submit(id: "right")
-        #expect(try sandbox.run("pause", "left").status == 0)
-        let other = try sandbox.statusJSON("right")
+        try await sandbox.submit(id: "left")
+        try await sandbox.submit(id: "right")
+        #expect(try await sandbox.run("pause", "left").status == 0)
+        let other = try await sandbox.statusJSON("right")
         #expect(other["status"] as? String == "pending")
         #expect(other["activity"] as? String == "queued")
         #expect(other["held"] as? Bool == false)
-        let history = try sandbox.run("history", "right", "--json")
+        let history = try await sandbox.run("history", "right", "--json")
         #expect(try jsonArray(history.stdout).compactMap { $0["event"] as? String } == ["submitted"])
     }
 }

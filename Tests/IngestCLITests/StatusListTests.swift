@@ -12,10 +12,10 @@ struct StatusListTests {
     static let jobStatuses: Set<String> = ["pending", "running", "completed", "failed"]
 
     @Test("status ID --json of a fresh job has every contract field with the contract's values")
-    func freshJobJSON() throws {
+    func freshJobJSON() async throws {
         let sandbox = try Sandbox()
-        try sandbox.submit(id: "fresh")
-        let job = try sandbox.statusJSON("fresh")
+        try await sandbox.submit(id: "fresh")
+        let job = try await sandbox.statusJSON("fresh")
 
         for key in Self.jobKeys {
             #expect(job[key] != nil, "status --json lacks \"\(key)\"")
@@ -46,12 +46,12 @@ struct StatusListTests {
     }
 
     @Test("statuses in JSON are spelled as in DESIGN.md")
-    func statusSpellings() throws {
+    func statusSpellings() async throws {
         let sandbox = try Sandbox()
-        try sandbox.submit(id: "a")
-        try sandbox.submit(id: "b")
-        #expect(try sandbox.run("pause", "b").status == 0)
-        for job in try sandbox.listJSON() {
+        try await sandbox.submit(id: "a")
+        try await sandbox.submit(id: "b")
+        #expect(try await sandbox.run("pause", "b").status == 0)
+        for job in try await sandbox.listJSON() {
             let status = try #require(job["status"] as? String)
             #expect(Self.jobStatuses.contains(status), "job status \(status)")
             for phase in try phases(of: job) {
@@ -62,10 +62,10 @@ struct StatusListTests {
     }
 
     @Test("text status ID shows the id, the status and every phase")
-    func textStatus() throws {
+    func textStatus() async throws {
         let sandbox = try Sandbox()
-        try sandbox.submit(id: "texty")
-        let output = try sandbox.run("status", "texty")
+        try await sandbox.submit(id: "texty")
+        let output = try await sandbox.run("status", "texty")
         #expect(output.status == 0)
         #expect(output.stdout.contains("texty"))
         #expect(output.stdout.contains("pending"))
@@ -76,12 +76,12 @@ struct StatusListTests {
     }
 
     @Test("status without an id summarises the counts, in text and JSON")
-    func summary() throws {
+    func summary() async throws {
         let sandbox = try Sandbox()
-        for id in ["s1", "s2", "s3"] { try sandbox.submit(id: id) }
-        #expect(try sandbox.run("pause", "s2").status == 0)
+        for id in ["s1", "s2", "s3"] { try await sandbox.submit(id: id) }
+        #expect(try await sandbox.run("pause", "s2").status == 0)
 
-        let json = try sandbox.run("status", "--json")
+        let json = try await sandbox.run("status", "--json")
         #expect(json.status == 0)
         let summary = try jsonObject(json.stdout)
         #expect((summary["jobs"] as? NSNumber)?.intValue == 3)
@@ -94,7 +94,7 @@ struct StatusListTests {
         #expect((byActivity["held"] as? NSNumber)?.intValue == 1)
         #expect((byActivity["queued"] as? NSNumber)?.intValue == 2)
 
-        let text = try sandbox.run("status")
+        let text = try await sandbox.run("status")
         #expect(text.status == 0)
         #expect(fields(ofLineStartingWith: "jobs", in: text.stdout)?.dropFirst().first == "3", "\(text.stdout)")
         #expect(fields(ofLineStartingWith: "pending", in: text.stdout)?.dropFirst().first == "2", "\(text.stdout)")
@@ -102,49 +102,49 @@ struct StatusListTests {
     }
 
     @Test("list shows every job; --status filters by the derived status")
-    func listFilters() throws {
+    func listFilters() async throws {
         let sandbox = try Sandbox()
-        for id in ["job-a", "job-b", "job-c", "job-d"] { try sandbox.submit(id: id) }
+        for id in ["job-a", "job-b", "job-c", "job-d"] { try await sandbox.submit(id: id) }
 
-        let paused = try sandbox.run("pause", "job-b")
+        let paused = try await sandbox.run("pause", "job-b")
         #expect(paused.status == 0)
-        let held = try sandbox.statusJSON("job-b")
+        let held = try await sandbox.statusJSON("job-b")
         #expect(held["status"] as? String == "running")
         #expect(held["activity"] as? String == "held")
         let first = try #require(try phases(of: held).first)
         #expect(first["status"] as? String == "paused")
         #expect(first["pauseReason"] as? String == "user")
 
-        #expect(Set(try sandbox.listedIDs()) == ["job-a", "job-b", "job-c", "job-d"])
-        #expect(Set(try sandbox.listedIDs(status: "pending")) == ["job-a", "job-c", "job-d"])
-        #expect(try sandbox.listedIDs(status: "running") == ["job-b"])
-        #expect(try sandbox.listedIDs(status: "completed").isEmpty)
-        #expect(try sandbox.listedIDs(status: "failed").isEmpty)
+        #expect(Set(try await sandbox.listedIDs()) == ["job-a", "job-b", "job-c", "job-d"])
+        #expect(Set(try await sandbox.listedIDs(status: "pending")) == ["job-a", "job-c", "job-d"])
+        #expect(try await sandbox.listedIDs(status: "running") == ["job-b"])
+        #expect(try await sandbox.listedIDs(status: "completed").isEmpty)
+        #expect(try await sandbox.listedIDs(status: "failed").isEmpty)
 
         // Every list entry is the object `status ID --json` prints.
-        let listed = try #require(try sandbox.listJSON(status: "running").first)
+        let listed = try #require(try await sandbox.listJSON(status: "running").first)
         for key in Self.jobKeys { #expect(listed[key] != nil, "list --json entry lacks \(key)") }
         #expect(listed["activity"] as? String == "held")
 
         // The text list: a header, then one line per job whose first column is the id.
-        let text = try sandbox.run("list")
+        let text = try await sandbox.run("list")
         #expect(text.status == 0)
         let ids = text.stdout.split(separator: "\n").dropFirst().compactMap { $0.split(separator: " ").first.map(String.init) }
         #expect(Set(ids) == ["job-a", "job-b", "job-c", "job-d"], "\(text.stdout)")
-        let running = try sandbox.run("list", "--status", "running")
+        let running = try await sandbox.run("list", "--status", "running")
         #expect(running.status == 0)
         #expect(running.stdout.contains("job-b"))
         #expect(!running.stdout.contains("job-a"))
-        let pending = try sandbox.run("list", "--status", "pending")
+        let pending = try await sandbox.run("list", "--status", "pending")
         #expect(pending.stdout.contains("job-a") && !pending.stdout.contains("job-b"))
     }
 
     @Test("list --status bogus exits 64 naming the valid statuses")
-    func bogusStatus() throws {
+    func bogusStatus() async throws {
         let sandbox = try Sandbox()
-        try sandbox.submit(id: "x")
+        try await sandbox.submit(id: "x")
         for arguments in [["list", "--status", "bogus"], ["list", "--status", "bogus", "--json"], ["list", "--status", "paused"]] {
-            let output = try sandbox.runRaw(arguments + ["--store", sandbox.store])
+            let output = try await sandbox.runRaw(arguments + ["--store", sandbox.store])
             expectFailure(output, 64)
             for status in ["pending", "running", "completed", "failed"] {
                 #expect(output.stderr.contains(status), "the message does not name \(status): \(output.stderr)")

@@ -13,16 +13,20 @@ import Testing
 struct CrashTests {
     static let kills = 25
 
-    @Test func killedWriterLosesNoAcknowledgedUpdate() throws {
+    @Test func killedWriterLosesNoAcknowledgedUpdate() async throws {
+        try await OffPool.run { try Self.killRounds() }
+    }
+
+    private static func killRounds() throws {
         let directory = TemporaryDirectory("crash")
         let storePath = directory.appending("store")
         var generator = SystemRandomNumberGenerator()
         var lastAck: Ack?
         var totalAcks = 0
-        for round in 0..<Self.kills {
+        for round in 0..<kills {
             let threshold = Int.random(in: 1...150, using: &generator)
             let child = try HammerChild(store: storePath, seed: UInt64(round) + 1)
-            let reached = child.waitForAcks(atLeast: threshold, timeout: 30)
+            let reached = child.waitForAcks(atLeast: threshold, timeout: 60)
             child.kill()
             #expect(reached, "round \(round): the child acknowledged only \(child.ackCount) of \(threshold) updates")
             if let ack = child.lastAck { lastAck = ack }
@@ -30,23 +34,27 @@ struct CrashTests {
             let problems = try CrashCheck.problems(storePath: storePath, lastAck: lastAck)
             #expect(problems.isEmpty, "round \(round), after \(child.ackCount) acks: \(problems)")
         }
-        #expect(totalAcks >= Self.kills, "the child made too little progress to test anything")
+        #expect(totalAcks >= kills, "the child made too little progress to test anything")
     }
 
     /// The negative controls: the same checks must catch a store that lost its last
     /// commits (rolled back to an earlier copy) and one whose index was tampered with.
-    @Test func checkDetectsLostCommitsAndTamperedIndex() throws {
+    @Test func checkDetectsLostCommitsAndTamperedIndex() async throws {
+        try await OffPool.run { try Self.negativeControls() }
+    }
+
+    private static func negativeControls() throws {
         let directory = TemporaryDirectory("crash-control")
         let storePath = directory.appending("store")
         let snapshotPath = directory.appending("snapshot")
 
         // Let the child write, take a consistent copy, let it write at least two more acks, kill it.
         let child = try HammerChild(store: storePath, seed: 99)
-        #expect(child.waitForAcks(atLeast: 20, timeout: 30))
+        #expect(child.waitForAcks(atLeast: 20, timeout: 60))
         try FileManager.default.createDirectory(atPath: snapshotPath, withIntermediateDirectories: true)
-        try Self.copy(storePath, to: snapshotPath)
+        try copy(storePath, to: snapshotPath)
         let acksAtCopy = child.ackCount
-        #expect(child.waitForAcks(atLeast: acksAtCopy + 60, timeout: 30))
+        #expect(child.waitForAcks(atLeast: acksAtCopy + 60, timeout: 60))
         child.kill()
         let ack = try #require(child.lastAck)
         #expect(try CrashCheck.problems(storePath: storePath, lastAck: ack).isEmpty)
@@ -56,7 +64,7 @@ struct CrashTests {
         #expect(lost.contains { $0.contains("lost") }, "a rolled-back store passed the check: \(lost)")
 
         // Tampered index: a job listed under a status its phases do not have.
-        try Self.tamperStatusIndex(storePath, job: ack.job)
+        try tamperStatusIndex(storePath, job: ack.job)
         let tampered = try CrashCheck.problems(storePath: storePath, lastAck: ack)
         #expect(tampered.contains { $0.contains("by_status") }, "a tampered index passed the check: \(tampered)")
     }
