@@ -36,10 +36,10 @@ public struct IndexExport: Sendable {
                 let source = sourceNames[collection] ?? ""
                 if let sources, !sources.contains(source) { return true }
                 let documentKey = Array(key)
-                let path = String(decoding: key.dropFirst(8), as: UTF8.self)
                 for ordinal in 0..<Int(document.chunkCount) {
                     let id = PipelineKeys.chunkID(document: documentKey, contentHash: document.contentHash, ordinal: ordinal)
                     guard let chunk = try txn.get(store.chunks, id).flatMap(ChunkRecord.init(decoding:)) else { continue }
+                    let path = chunk.relativePath
                     let vector = try txn.get(store.vectors, id).flatMap(VectorRecord.init(decoding:))
                     try body(ExportedChunk(
                         source: source, document: path, ordinal: ordinal,

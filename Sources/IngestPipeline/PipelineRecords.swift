@@ -10,9 +10,16 @@ enum PipelineKeys {
         return withUnsafeBytes(of: hash.bigEndian) { Array($0) }
     }
 
-    /// `documents`: collection · relative path.
+    /// The longest relative path kept whole in a document key. LMDB keys are at most 511
+    /// bytes; a longer path keeps its first bytes (so keys still sort by path, near enough)
+    /// and ends in 0x00 and a SHA-256 prefix of the whole path, so it stays unique.
+    static let maxPathInKey = 400
+
+    /// `documents`: collection · relative path (shortened as above when long).
     static func document(_ collection: [UInt8], _ relativePath: String) -> [UInt8] {
-        collection + Array(relativePath.utf8)
+        let path = Array(relativePath.utf8)
+        guard path.count > maxPathInKey else { return collection + path }
+        return collection + path.prefix(maxPathInKey - 17) + [0] + SHA256.digest(path).prefix(16)
     }
 
     /// A chunk's id: the first 16 bytes of SHA-256 over the document key, its content hash

@@ -63,6 +63,8 @@ actor GroupCommitter {
 
     /// Waits until phase `ordinal` may fetch more, then returns how many items it may take.
     func waitForRoom(_ ordinal: Int) async -> Int {
+        // A full window waits for a commit, so ask for one now rather than at the next tick.
+        if ledgers[ordinal].pending >= window, ledgers[ordinal].committableCount > 0 { await flush() }
         while ledgers[ordinal].pending >= window && !mustStop {
             await withCheckedContinuation { roomWaiters[ordinal, default: []].append($0) }
         }
