@@ -30,6 +30,16 @@ extension JobStore {
         }
     }
 
+    /// Calls `body` with every job whose derived status is `status` (all when `nil`), in id
+    /// order, from one consistent snapshot, without holding them all in memory.
+    public func forEachJob(status: JobStatus? = nil, _ body: (JobSnapshot) throws -> Void) throws {
+        try read { txn in
+            for id in try jobIDs(status: status, in: txn) {
+                if let snapshot = try snapshot(id, in: txn) { try body(snapshot) }
+            }
+        }
+    }
+
     /// The ids of the jobs with derived status `status` (all when `nil`), in id order.
     public func jobIDs(status: JobStatus?, in txn: ReadTransaction) throws -> [JobID] {
         var ids: [JobID] = []

@@ -26,12 +26,23 @@ struct ListCommand: ParsableCommand {
     func run() throws {
         try reportingErrors {
             let store = try storeOptions.openForReading()
-            let jobs = try store.jobs(status: status.flatMap(JobStatus.init(name:)))
+            let filter = status.flatMap(JobStatus.init(name:))
             if json {
-                try JSONOutput.print(jobs.map { JobJSON($0) })
-            } else if !jobs.isEmpty {
-                print(JobText.list(jobs))
+                // Streamed: one job at a time from one snapshot, written as it is read.
+                var out = JSONStreamWriter()
+                out.raw("[")
+                var first = true
+                try store.forEachJob(status: filter) { job in
+                    if !first { out.raw(",") }
+                    first = false
+                    JobJSON(job).write(to: &out)
+                }
+                out.raw("]\n")
+                out.flush()
+                return
             }
+            let jobs = try store.jobs(status: filter)
+            if !jobs.isEmpty { print(JobText.list(jobs)) }
         }
     }
 }
