@@ -201,7 +201,7 @@ actor GroupCommitter {
                 for item in items { ledgers[ordinal].finished[item.index] = item }
                 ledgers[ordinal].nextToCommit -= items.count
             }
-            if storeError?.category == .noSpace {
+            if storeError?.category == .noSpace || diskLooksFull {
                 stop(.paused(.diskFull))
             } else {
                 stop(.failed(phase: currentPhase, error: "cannot write to the store: \(error)"))
@@ -226,6 +226,13 @@ actor GroupCommitter {
             try store.write { batch in try GroupCommit.writeOutputs(batch: batch, job: job, taken: taken) }
         }
         return outcome
+    }
+
+    /// LMDB reports a short write as EIO, which is what a full disk gives it; so after a
+    /// failed write, a nearly full file system means "disk full", not a broken disk.
+    private var diskLooksFull: Bool {
+        guard let free = store.freeDiskBytes() else { return false }
+        return free < 8 << 20
     }
 
     private var currentPhase: Int { StatusRules.currentPhase(of: phases.map(\.status)) ?? 0 }
@@ -258,7 +265,7 @@ actor GroupCommitter {
         } catch {
             logger.error("cannot record the end of the run", metadata: ["job": "\(job.id)", "error": "\(error)"])
             // The lease dies with this process, so the next run resumes from the last group commit.
-            if (error as? StoreError)?.category == .noSpace { return .paused(.diskFull) }
+            if (error as? StoreError)?.category == .noSpace || diskLooksFull { return .paused(.diskFull) }
             return .paused(pauseReason ?? .shutdown)
         }
         let status = StatusRules.jobStatus(of: phases.map(\.status))

@@ -27,6 +27,7 @@ struct JobRun {
         await withTaskGroup(of: Void.self) { helpers in
             helpers.addTask { await flushTimer(committer) }
             helpers.addTask { await holdPoller(committer) }
+            helpers.addTask { await diskWatcher(committer) }
             helpers.addTask {
                 await runStop.waitForStop()
                 await committer.wakeEveryone()
@@ -171,6 +172,19 @@ struct JobRun {
         while !Task.isCancelled {
             do { try await Task.sleep(for: max(tick, .milliseconds(5))) } catch { return }
             await committer.flushIfDue()
+        }
+    }
+
+    /// Pauses the job with `disk_full` once free space falls below `minFreeDiskBytes`.
+    private func diskWatcher(_ committer: GroupCommitter) async {
+        guard let minimum = configuration.minFreeDiskBytes else { return }
+        while !Task.isCancelled {
+            if let free = store.freeDiskBytes(), free < minimum {
+                logger.warning("free disk space fell below --min-free-disk; pausing", metadata: ["job": "\(job.id)", "free": "\(free)"])
+                await committer.stop(.paused(.diskFull))
+                return
+            }
+            do { try await Task.sleep(for: .milliseconds(500)) } catch { return }
         }
     }
 

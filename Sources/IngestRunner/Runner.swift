@@ -49,6 +49,11 @@ public final class Runner: Sendable {
             defer { budget.cancelAll() }
             var tried = Set<JobID>()
             while !stop.isStopRequested {
+                if diskIsLow() {
+                    logger.warning("free disk space is below --min-free-disk; not starting more work", metadata: ["store": "\(store.path)"])
+                    stop.requestStop(.diskFull)
+                    break
+                }
                 let claimed: (JobContext, [PhaseState])?
                 do {
                     claimed = try await claimNext(as: identity, skipping: tried)
@@ -149,6 +154,12 @@ public final class Runner: Sendable {
         } catch {
             return .failed(phase: job.plan.phases.first?.name ?? "?", error: "\(error)")
         }
+    }
+
+    /// Whether the store's disk has less free space than `minFreeDiskBytes`.
+    func diskIsLow() -> Bool {
+        guard let minimum = configuration.minFreeDiskBytes, let free = store.freeDiskBytes() else { return false }
+        return free < minimum
     }
 
     private func hasRunnableJobs() async throws -> Bool {

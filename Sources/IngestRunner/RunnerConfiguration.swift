@@ -22,6 +22,9 @@ public struct RunnerConfiguration: Sendable {
     public var onlyJob: JobID?
     /// How often a running job checks whether the user paused it from another process.
     public var holdPollInterval: Duration
+    /// Pause with reason `disk_full` once the store's file system has less free space than
+    /// this, before the disk is actually full (`nil`: only when a write fails).
+    public var minFreeDiskBytes: UInt64?
     /// A deliberate fault for negative controls in crash tests; `nil` in real use.
     public var fault: Fault?
 
@@ -37,8 +40,9 @@ public struct RunnerConfiguration: Sendable {
         workers: Int = 2, groupCommitItems: Int = 256, groupCommitInterval: Duration = .milliseconds(200),
         maxTime: Duration? = nil, shutdownGrace: Duration = .seconds(5), maxItemFailures: UInt64 = 1000,
         maxRetries: Int = 3, retryBaseDelay: Duration = .milliseconds(200), onlyJob: JobID? = nil,
-        holdPollInterval: Duration = .milliseconds(250), fault: Fault? = nil
+        holdPollInterval: Duration = .milliseconds(250), minFreeDiskBytes: UInt64? = nil, fault: Fault? = nil
     ) {
+        self.minFreeDiskBytes = minFreeDiskBytes
         self.fault = fault
         self.workers = max(1, workers)
         self.groupCommitItems = max(1, groupCommitItems)

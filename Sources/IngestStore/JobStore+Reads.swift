@@ -1,5 +1,8 @@
 public import IngestCore
 public import LMDBKit
+#if canImport(Glibc)
+internal import Glibc
+#endif
 
 extension JobStore {
     /// Runs `body` in a read transaction, turning LMDB failures into `StoreError`.
@@ -149,6 +152,14 @@ extension JobStore {
 }
 
 extension JobStore {
+    /// Bytes free for unprivileged writers on the store's file system (`statvfs`), or `nil`
+    /// when it cannot be told.
+    public func freeDiskBytes() -> UInt64? {
+        var info = statvfs()
+        guard statvfs(path, &info) == 0 else { return nil }
+        return UInt64(info.f_bavail) * UInt64(info.f_frsize)
+    }
+
     /// Writes a compacted copy of the whole store into `directory` (existing and empty): one
     /// consistent snapshot, safe while others write.
     /// - Throws: `StoreError` when the copy cannot be written.

@@ -42,6 +42,9 @@ struct Run: AsyncParsableCommand {
     @Option(help: ArgumentHelp("…or once the oldest ready item has waited this long.", valueName: "duration"))
     var commitInterval: String = "200ms"
 
+    @Option(help: ArgumentHelp("Pause with reason disk_full once the store's disk has less free space than this (500M, 2G).", valueName: "size"))
+    var minFreeDisk: String?
+
     @Option(help: ArgumentHelp("Progress display: auto (a live line on a terminal, log lines otherwise), live, lines, none.", valueName: "mode"))
     var progress: ProgressMode = .auto
 
@@ -52,6 +55,9 @@ struct Run: AsyncParsableCommand {
         for (name, value) in [("--shutdown-grace", shutdownGrace), ("--commit-interval", commitInterval)]
         where DurationParser.parse(value) == nil {
             throw ValidationError("\(name) \"\(value)\" is not a duration; write e.g. 500ms or 5s")
+        }
+        if let minFreeDisk, SizeParser.parse(minFreeDisk) == nil {
+            throw ValidationError("--min-free-disk \"\(minFreeDisk)\" is not a size; write e.g. 500M or 2G")
         }
         guard (1...256).contains(workers) else { throw ValidationError("--workers must be between 1 and 256") }
         guard (1...100_000).contains(commitItems) else { throw ValidationError("--commit-items must be between 1 and 100000") }
@@ -75,6 +81,7 @@ struct Run: AsyncParsableCommand {
             groupCommitInterval: DurationParser.parse(commitInterval) ?? .milliseconds(200),
             maxTime: maxTime.flatMap(DurationParser.parse), shutdownGrace: DurationParser.parse(shutdownGrace) ?? .seconds(5),
             maxItemFailures: maxItemFailures, onlyJob: onlyJob,
+            minFreeDiskBytes: minFreeDisk.flatMap(SizeParser.parse),
             // Test-only fault injection for the crash test's negative control (tools/crashtest).
             fault: ProcessInfo.processInfo.environment["INGEST_FAULT"].flatMap(RunnerConfiguration.Fault.init(rawValue:))
         )
@@ -106,6 +113,8 @@ struct Run: AsyncParsableCommand {
         guard let report = service.report else { throw ExitStatus.internalError }
         if let error = report.error {
             printError("ingest: error: \(error)")
+            // No room to even claim a job is the same situation as filling up mid-run.
+            if (error as? StoreError)?.category == .noSpace { throw ExitStatus.workRemains }
             throw ExitStatus.code(for: error)
         }
         print(RunSummary.text(report, stopReason: stop.reason))

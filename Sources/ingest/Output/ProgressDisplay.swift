@@ -111,6 +111,10 @@ enum RunSummary {
             let why = stopReason.map { " (\($0))" } ?? ""
             lines.append("stopped\(why); work remains — run `ingest run` again to continue")
         }
+        let diskFull = stopReason == .diskFull || report.outcomes.contains { $0.1 == .paused(.diskFull) }
+        if diskFull {
+            lines.append("the store's disk is full (or below --min-free-disk): free some space, or remove old jobs, then run again")
+        }
         return lines.joined(separator: "\n")
     }
 }
