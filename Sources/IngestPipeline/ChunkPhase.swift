@@ -58,10 +58,15 @@ struct ChunkPhase: PhaseWorker {
         let collection = PipelineKeys.collection(job.source)
         let relativePath = String(decoding: item.key, as: UTF8.self)
         let documentKey = PipelineKeys.document(collection, relativePath)
+        // The document record load wrote numbers this version's chunks; if it is gone or
+        // holds other content (replaced since), these chunks belong to nothing: write none.
+        guard var document = try txn.get(store.documents, documentKey).flatMap(DocumentRecord.init(decoding:)),
+            document.contentHash == output.contentHash
+        else { return [] }
         var handedOn: [WorkItem] = []
         handedOn.reserveCapacity(output.chunks.count)
         for chunk in output.chunks {
-            let id = PipelineKeys.chunkID(document: documentKey, contentHash: output.contentHash, ordinal: chunk.ordinal)
+            let id = PipelineKeys.chunkID(collection: collection, document: document.sequence, ordinal: chunk.ordinal)
             let record = ChunkRecord(
                 collection: collection, relativePath: relativePath, ordinal: UInt32(chunk.ordinal), text: chunk.text,
                 tokenCount: 0, indexed: false
@@ -69,12 +74,8 @@ struct ChunkPhase: PhaseWorker {
             try txn.put(store.chunks, id, record.encoded())
             handedOn.append(WorkItem(key: id))
         }
-        if var document = try txn.get(store.documents, documentKey).flatMap(DocumentRecord.init(decoding:)),
-            document.contentHash == output.contentHash
-        {
-            document.chunkCount = UInt32(output.chunks.count)
-            try txn.put(store.documents, documentKey, document.encoded())
-        }
+        document.chunkCount = UInt32(output.chunks.count)
+        try txn.put(store.documents, documentKey, document.encoded())
         return handedOn
     }
 }

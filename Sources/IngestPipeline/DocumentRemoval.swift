@@ -1,8 +1,9 @@
 internal import IngestStore
 internal import LMDBKit
 
-/// Removes what the pipeline stored for a document: its chunks, their postings and
-/// vectors, and their share of the index statistics. Used when a file changed (before its
+/// Removes what the pipeline stored for a document: its chunks and vectors, and their share
+/// of the index statistics. Their postings stay in the index segments until the next merge;
+/// queries skip them because the chunks are gone. Used when a file changed (before its
 /// new chunks are written) and when it was deleted from the source.
 enum DocumentRemoval {
     static func removeChunks(
@@ -10,14 +11,9 @@ enum DocumentRemoval {
     ) throws {
         guard document.chunkCount != ChunkPhase.pendingChunks else { return }
         for ordinal in 0..<Int(document.chunkCount) {
-            let id = PipelineKeys.chunkID(document: key, contentHash: document.contentHash, ordinal: ordinal)
+            let id = PipelineKeys.chunkID(collection: Array(key.prefix(8)), document: document.sequence, ordinal: ordinal)
             guard let bytes = try txn.get(store.chunks, id), let chunk = ChunkRecord(decoding: bytes) else { continue }
             if chunk.indexed {
-                var frequencies: [[UInt8]: UInt32] = [:]
-                Tokenizer.forEachToken(in: chunk.text) { frequencies[Array($0), default: 0] += 1 }
-                for (term, frequency) in frequencies {
-                    try txn.delete(store.postings, term, value: PipelineKeys.posting(chunk: id, frequency: frequency))
-                }
                 try IndexStatistics.add(chunks: -1, tokens: -Int64(chunk.tokenCount), in: txn, store: store)
             }
             try txn.delete(store.vectors, id)

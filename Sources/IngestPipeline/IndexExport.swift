@@ -35,9 +35,8 @@ public struct IndexExport: Sendable {
                 }
                 let source = sourceNames[collection] ?? ""
                 if let sources, !sources.contains(source) { return true }
-                let documentKey = Array(key)
                 for ordinal in 0..<Int(document.chunkCount) {
-                    let id = PipelineKeys.chunkID(document: documentKey, contentHash: document.contentHash, ordinal: ordinal)
+                    let id = PipelineKeys.chunkID(collection: collection, document: document.sequence, ordinal: ordinal)
                     guard let chunk = try txn.get(store.chunks, id).flatMap(ChunkRecord.init(decoding:)) else { continue }
                     let path = chunk.relativePath
                     let vector = try txn.get(store.vectors, id).flatMap(VectorRecord.init(decoding:))

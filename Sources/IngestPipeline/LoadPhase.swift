@@ -102,9 +102,13 @@ struct LoadPhase: PhaseWorker {
             return []
         }
         if let existing { try DocumentRemoval.removeChunks(of: existing, key: key, in: txn, store: store) }
+        // A new version of the document: the next sequence number of its collection.
+        let sequenceKey = PipelineKeys.documentSequenceKey(collection)
+        let sequence = try txn.get(store.stats, sequenceKey).map { UInt32(truncatingIfNeeded: BigEndian.value($0)) } ?? 0
+        try txn.put(store.stats, sequenceKey, BigEndian.bytes(UInt64(sequence) + 1))
         let record = DocumentRecord(
             contentHash: output.contentHash, size: output.size, chunkCount: ChunkPhase.pendingChunks,
-            lastSeenBy: job.id.rawValue, settingsFingerprint: settings.indexFingerprint
+            lastSeenBy: job.id.rawValue, settingsFingerprint: settings.indexFingerprint, sequence: sequence
         )
         try txn.put(store.documents, key, record.encoded())
         return [WorkItem(key: item.key, payload: ChunkItem(absolutePath: output.absolutePath, contentHash: output.contentHash).encoded)]

@@ -22,30 +22,23 @@ enum PipelineKeys {
         return collection + path.prefix(maxPathInKey - 17) + [0] + SHA256.digest(path).prefix(16)
     }
 
-    /// A chunk's id: the first 16 bytes of SHA-256 over the document key, its content hash
-    /// and the chunk's ordinal. A redo of the same chunk writes the same keys.
-    static func chunkID(document: [UInt8], contentHash: String, ordinal: Int) -> [UInt8] {
-        var hasher = SHA256()
-        hasher.update(document)
-        hasher.update([0])
-        hasher.update(Array(contentHash.utf8))
-        withUnsafeBytes(of: UInt32(truncatingIfNeeded: ordinal).bigEndian) { hasher.update(Array($0)) }
-        return Array(hasher.finalize().prefix(16))
+    /// A chunk's id: collection (8) · the document's sequence number (u32) · the chunk's
+    /// ordinal (u32), all big-endian.
+    ///
+    /// A document gets a new sequence number whenever its content or the chunking/embedder
+    /// settings change, so the id names exactly one text, and a redo of the same chunk writes
+    /// the same keys. Sequence numbers grow in walk order, so new chunks, their vectors and
+    /// their postings are appended at the end of their B-trees instead of rewriting pages all
+    /// over them at every group commit.
+    static func chunkID(collection: [UInt8], document sequence: UInt32, ordinal: Int) -> [UInt8] {
+        var id = collection
+        withUnsafeBytes(of: sequence.bigEndian) { id.append(contentsOf: $0) }
+        withUnsafeBytes(of: UInt32(truncatingIfNeeded: ordinal).bigEndian) { id.append(contentsOf: $0) }
+        return id
     }
 
-    /// A `postings` value: chunk id (16 bytes) · term frequency (u32 big-endian).
-    static func posting(chunk: [UInt8], frequency: UInt32) -> [UInt8] {
-        var value = chunk
-        withUnsafeBytes(of: frequency.bigEndian) { value.append(contentsOf: $0) }
-        return value
-    }
-
-    /// The chunk id and term frequency of a `postings` value.
-    static func decodePosting(_ value: some Collection<UInt8>) -> (chunk: [UInt8], frequency: UInt32) {
-        let bytes = Array(value)
-        let frequency = bytes.dropFirst(16).prefix(4).reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
-        return (Array(bytes.prefix(16)), frequency)
-    }
+    /// `index_stats` key of a collection's next document sequence number.
+    static func documentSequenceKey(_ collection: [UInt8]) -> [UInt8] { Array("docseq:".utf8) + collection }
 
     static let chunkCount = Array("chunks".utf8)
     static let tokenCount = Array("tokens".utf8)
@@ -62,6 +55,8 @@ struct DocumentRecord: Equatable {
     var lastSeenBy: String
     /// The chunking and embedder settings its chunks and vectors were made with.
     var settingsFingerprint: String
+    /// Numbers this version of the document's chunks (see `PipelineKeys.chunkID`).
+    var sequence: UInt32
 
     func encoded() -> [UInt8] {
         var bytes: [UInt8] = [Self.version]
@@ -70,25 +65,31 @@ struct DocumentRecord: Equatable {
         appendUInt64(UInt64(chunkCount), to: &bytes)
         appendString(lastSeenBy, to: &bytes)
         appendString(settingsFingerprint, to: &bytes)
+        appendUInt64(UInt64(sequence), to: &bytes)
         return bytes
     }
 
-    init(contentHash: String, size: UInt64, chunkCount: UInt32, lastSeenBy: String, settingsFingerprint: String) {
+    init(
+        contentHash: String, size: UInt64, chunkCount: UInt32, lastSeenBy: String, settingsFingerprint: String,
+        sequence: UInt32
+    ) {
         self.contentHash = contentHash
         self.size = size
         self.chunkCount = chunkCount
         self.lastSeenBy = lastSeenBy
         self.settingsFingerprint = settingsFingerprint
+        self.sequence = sequence
     }
 
     init?(decoding bytes: some Collection<UInt8>) {
         var reader = FieldReader(Array(bytes))
         guard reader.byte() == Self.version, let hash = reader.string(), let size = reader.uint64(),
-            let count = reader.uint64(), let seen = reader.string(), let fingerprint = reader.string(), reader.atEnd
+            let count = reader.uint64(), let seen = reader.string(), let fingerprint = reader.string(),
+            let sequence = reader.uint64(), reader.atEnd
         else { return nil }
         self.init(
             contentHash: hash, size: size, chunkCount: UInt32(truncatingIfNeeded: count), lastSeenBy: seen,
-            settingsFingerprint: fingerprint
+            settingsFingerprint: fingerprint, sequence: UInt32(truncatingIfNeeded: sequence)
         )
     }
 }

@@ -8,7 +8,7 @@ internal import LMDBKit
 /// |---|---|---|
 /// | `documents` | collection (8) · relative path | `DocumentRecord` |
 /// | `chunks` | chunk id (16) | `ChunkRecord` |
-/// | `postings` | term | one value per chunk holding it: chunk id (16) · term frequency (u32); sorted duplicates, packed (`MDB_DUPSORT`, `MDB_DUPFIXED`) |
+/// | `postings` | segment (u32) · term | the term's postings in that segment: chunk id (16) · term frequency (u32), sorted (see `PostingsSegments`) |
 /// | `vectors` | chunk id | embedder identity, dimension, float32 little-endian |
 /// | `index_stats` | name | u64 |
 ///
@@ -27,9 +27,9 @@ public struct PipelineStore: Sendable {
     public init(_ store: JobStore) throws {
         jobs = store
         let create = store.mode == .readWrite
-        func open(_ name: String, flags: DatabaseFlags = []) throws -> Database {
+        func open(_ name: String) throws -> Database {
             do {
-                guard let database = try store.environment.openDatabase(named: name, create: create, flags: flags) else {
+                guard let database = try store.environment.openDatabase(named: name, create: create) else {
                     throw PipelineStoreError.missingDatabase(name)
                 }
                 return database
@@ -39,9 +39,7 @@ public struct PipelineStore: Sendable {
         }
         documents = try open("documents")
         chunks = try open("chunks")
-        // A posting is 20 fixed bytes under its term: LMDB packs them without a per-entry
-        // key, about a third of the space of one key per (term, chunk).
-        postings = try open("postings", flags: [.duplicateSort, .duplicateFixed])
+        postings = try open("postings")
         vectors = try open("vectors")
         stats = try open("index_stats")
     }

@@ -90,12 +90,13 @@ public struct SearchEngine: Sendable {
         let averageLength = Double(tokenCount) / Double(chunkCount)
         var scores: [[UInt8]: Double] = [:]
         var lengths: [[UInt8]: Double] = [:]
+        let segments = try PostingsSegments.segments(in: txn, store: store)
         for term in Set(Tokenizer.tokens(in: query)) {
             var postings: [([UInt8], Double)] = []
-            try txn.forEachValue(store.postings, key: Array(term.utf8)) { value in
-                let (chunk, frequency) = PipelineKeys.decodePosting(value)
-                postings.append((chunk, Double(frequency)))
-                return true
+            for posting in try PostingsSegments.postings(of: Array(term.utf8), segments: segments, in: txn, store: store) {
+                // A chunk removed since its segment was written is skipped.
+                guard try txn.contains(store.chunks, posting.chunk) else { continue }
+                postings.append((posting.chunk, Double(posting.frequency)))
             }
             guard !postings.isEmpty else { continue }
             let df = Double(postings.count)

@@ -9,7 +9,7 @@ struct FinishedItem: Sendable {
     let queueSequence: UInt64?
     let result: Result
     enum Result: Sendable {
-        case done(commit: @Sendable (StoreBatch) throws -> [WorkItem])
+        case done(output: any Sendable)
         case failed(String)
     }
 }
@@ -26,6 +26,8 @@ struct ErasedWorker: Sendable {
     let batchSize: Int
     let process: @Sendable ([FetchedItem], JobContext) async throws -> [FinishedItem]
     let phaseWillComplete: @Sendable (JobContext, StoreBatch) throws -> Void
+    /// Writes a group's done items (outputs with their items); returns what each hands on.
+    let commitGroup: @Sendable ([(output: any Sendable, item: WorkItem)], JobContext, StoreBatch) throws -> [[WorkItem]]
 
     init<Worker: PhaseWorker>(typed worker: Worker) {
         batchSize = max(1, worker.batchSize)
@@ -38,9 +40,7 @@ struct ErasedWorker: Sendable {
                 let result: FinishedItem.Result
                 switch outcome {
                 case .done(let output):
-                    result = .done(commit: { batch in
-                        try worker.commit(output, for: entry.item, job: job, into: batch)
-                    })
+                    result = .done(output: output)
                 case .failed(let reason):
                     result = .failed(reason)
                 }
@@ -48,6 +48,15 @@ struct ErasedWorker: Sendable {
             }
         }
         phaseWillComplete = { job, batch in try worker.phaseWillComplete(job: job, into: batch) }
+        commitGroup = { done, job, batch in
+            let typed = try done.map { entry -> (output: Worker.Output, item: WorkItem) in
+                guard let output = entry.output as? Worker.Output else {
+                    throw RunnerError.workerContract("was handed an output of another phase")
+                }
+                return (output, entry.item)
+            }
+            return try worker.commitGroup(typed, job: job, into: batch)
+        }
     }
 
     init(_ worker: any PhaseWorker) {

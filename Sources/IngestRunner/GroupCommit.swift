@@ -26,15 +26,14 @@ enum GroupCommit {
         for (ordinal, items) in taken.enumerated() where !items.isEmpty && phases[ordinal].status.isActive && failed == nil {
             var state = phases[ordinal]
             var lastReason: String?
+            if writeOutputs { try writeDone(items, phase: ordinal, workers: workers, batch: batch, job: job) }
             for finished in items {
-                switch finished.result {
-                case .done(let commit):
-                    if writeOutputs { try handOn(try commit(batch), from: ordinal, batch: batch, job: job) }
-                    try batch.putReceipt(job.id, phase: ordinal, itemKey: finished.item.key, failure: nil)
-                case .failed(let reason):
+                if case .failed(let reason) = finished.result {
                     try batch.putReceipt(job.id, phase: ordinal, itemKey: finished.item.key, failure: reason)
                     state.itemsFailed += 1
                     lastReason = reason
+                } else {
+                    try batch.putReceipt(job.id, phase: ordinal, itemKey: finished.item.key, failure: nil)
                 }
                 state.processed += 1
                 if let sequence = finished.queueSequence {
@@ -83,19 +82,27 @@ enum GroupCommit {
         return Outcome(phases: phases, completed: completed, held: held, failed: failed)
     }
 
-    private static func handOn(_ items: [WorkItem], from ordinal: Int, batch: StoreBatch, job: JobContext) throws {
+    /// Writes the done items' outputs through their phase's worker, in one call for the
+    /// group, and queues what they hand to the next phase.
+    private static func writeDone(
+        _ items: [FinishedItem], phase ordinal: Int, workers: [ErasedWorker], batch: StoreBatch, job: JobContext
+    ) throws {
+        let done = items.compactMap { finished -> (output: any Sendable, item: WorkItem)? in
+            if case .done(let output) = finished.result { return (output, finished.item) }
+            return nil
+        }
+        guard !done.isEmpty else { return }
+        let handedOn = try workers[ordinal].commitGroup(done, job, batch)
         guard ordinal + 1 < job.plan.count else { return }
-        for next in items { try batch.enqueue(job.id, phase: ordinal + 1, payload: next.encoded) }
+        for items in handedOn {
+            for next in items { try batch.enqueue(job.id, phase: ordinal + 1, payload: next.encoded) }
+        }
     }
 
     /// The second half of the `splitCommit` fault: the outputs alone.
-    static func writeOutputs(batch: StoreBatch, job: JobContext, taken: [[FinishedItem]]) throws {
+    static func writeOutputs(batch: StoreBatch, job: JobContext, taken: [[FinishedItem]], workers: [ErasedWorker]) throws {
         for (ordinal, items) in taken.enumerated() {
-            for finished in items {
-                if case .done(let commit) = finished.result {
-                    try handOn(try commit(batch), from: ordinal, batch: batch, job: job)
-                }
-            }
+            try writeDone(items, phase: ordinal, workers: workers, batch: batch, job: job)
         }
     }
 

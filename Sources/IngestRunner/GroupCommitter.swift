@@ -223,7 +223,7 @@ actor GroupCommitter {
         }
         try? await Task.sleep(for: .milliseconds(50))
         try await executor.write {
-            try store.write { batch in try GroupCommit.writeOutputs(batch: batch, job: job, taken: taken) }
+            try store.write { batch in try GroupCommit.writeOutputs(batch: batch, job: job, taken: taken, workers: workers) }
         }
         return outcome
     }

@@ -59,12 +59,23 @@ public protocol PhaseWorker: Sendable {
     /// - Returns: The items this one hands to the next phase (ignored for the last phase).
     func commit(_ output: Output, for item: WorkItem, job: JobContext, into batch: StoreBatch) throws -> [WorkItem]
 
+    /// Writes all of one group's done items of this phase at once, in fetch order; by default
+    /// `commit` for each. A worker whose outputs are cheaper to write together (an inverted
+    /// index writing one segment per group) overrides it.
+    /// - Returns: For each item, the items it hands to the next phase.
+    func commitGroup(_ done: [(output: Output, item: WorkItem)], job: JobContext, into batch: StoreBatch) throws -> [[WorkItem]]
+
     /// Called inside the transaction that completes the phase, after its last item.
     func phaseWillComplete(job: JobContext, into batch: StoreBatch) throws
 }
 
 extension PhaseWorker {
     public var batchSize: Int { 1 }
+
+    public func commitGroup(_ done: [(output: Output, item: WorkItem)], job: JobContext, into batch: StoreBatch) throws -> [[WorkItem]] {
+        try done.map { try commit($0.output, for: $0.item, job: job, into: batch) }
+    }
+
     public func phaseWillComplete(job: JobContext, into batch: StoreBatch) throws {}
 }
 

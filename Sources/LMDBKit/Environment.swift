@@ -104,13 +104,13 @@ public final class Environment: @unchecked Sendable {
         var envStat = MDB_stat()
         mdb_env_info(handle, &envInfo)
         mdb_env_stat(handle, &envStat)
-        // A meta page that points past the end of the file would make LMDB read unmapped
-        // pages (SIGBUS); catch that here instead.
-        let needed = (envInfo.me_last_pgno + 1) * Int(envStat.ms_psize)
-        var fileInfo = stat()
-        if stat(path + "/data.mdb", &fileInfo) == 0, Int(fileInfo.st_size) < needed {
+        // Root pages past the end of the file would make LMDB read unmapped pages (SIGBUS);
+        // catch a truncated file here instead. (The last allocated page is no measure: a
+        // page allocated and freed in one transaction is never written, so a sound file may
+        // end before it.)
+        if let (needed, actual) = DataFileCheck.truncation(in: path, pageSize: Int(envStat.ms_psize)) {
             mdb_env_close(handle)
-            throw .truncated(path, expected: needed, actual: Int(fileInfo.st_size))
+            throw .truncated(path, expected: needed, actual: actual)
         }
         var dead: Int32 = 0
         mdb_reader_check(handle, &dead)

@@ -29,4 +29,29 @@ struct RunEdgeTests {
         #expect(hits.stdout.contains(String(repeating: "f", count: 200)))
         try await world.expectVerifies()
     }
+
+    /// Index segments keep postings of removed chunks until a merge; search must never
+    /// return them, and must find the new text.
+    @Test("after a file changes, search finds the new text and never the old", .timeLimit(.minutes(1)))
+    func searchFollowsChanges() async throws {
+        let world = RunWorld("search-changes")
+        let source = world.path("corpus")
+        try RunCorpus.write(into: source, files: 40, bytes: 2 * 1024, seed: 61)
+        try RunCorpus.writeText("the zebrafish swims in the reef\n", to: source + "/fish.txt")
+        try await world.submit(source, id: "first")
+        #expect(try await world.run().status == RunExit.ok)
+        let before = try await world.ingest(["search", "zebrafish", "--mode", "bm25", "--json"])
+        #expect(before.stdout.contains("fish.txt"), "\(before.stdout)")
+
+        try RunCorpus.writeText("the mongoose hunts in the grass\n", to: source + "/fish.txt")
+        try await world.submit(source, id: "second")
+        #expect(try await world.run().status == RunExit.ok)
+        for mode in ["bm25", "hybrid"] {
+            let old = try await world.ingest(["search", "zebrafish", "--mode", mode, "--json"])
+            #expect(!old.stdout.contains("zebrafish"), "\(mode) returned the removed text: \(old.stdout)")
+        }
+        let new = try await world.ingest(["search", "mongoose", "--mode", "bm25", "--json"])
+        #expect(new.stdout.contains("fish.txt") && new.stdout.contains("mongoose"), "\(new.stdout)")
+        try await world.expectVerifies()
+    }
 }

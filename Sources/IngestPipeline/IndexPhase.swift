@@ -1,0 +1,61 @@
+internal import IngestCore
+internal import IngestRunner
+internal import IngestStore
+internal import LMDBKit
+
+/// index: the BM25 inverted index — each group of chunks becomes one append-only postings
+/// segment (see `PostingsSegments`) — and each chunk's length in the index statistics.
+struct IndexPhase: PhaseWorker {
+    struct Output: Sendable {
+        let termFrequencies: [[UInt8]: UInt32]
+        let tokenCount: UInt32
+    }
+
+    let store: PipelineStore
+
+    var batchSize: Int { 16 }
+
+    func process(_ items: [WorkItem], job: JobContext) async throws -> [ItemOutcome<Output>] {
+        let chunks = try ChunkTexts.read(items.map(\.key), store: store)
+        return chunks.map { chunk in
+            guard let chunk else { return .failed(reason: "the chunk is gone from the store") }
+            var frequencies: [[UInt8]: UInt32] = [:]
+            var count: UInt32 = 0
+            Tokenizer.forEachToken(in: chunk.text) { token in
+                frequencies[Array(token), default: 0] += 1
+                count += 1
+            }
+            return .done(Output(termFrequencies: frequencies, tokenCount: count))
+        }
+    }
+
+    func commit(_ output: Output, for item: WorkItem, job: JobContext, into batch: StoreBatch) throws -> [WorkItem] {
+        try commitGroup([(output, item)], job: job, into: batch)[0]
+    }
+
+    /// One new index segment for the whole group: its terms' postings, written in term
+    /// order at the end of the postings tree.
+    func commitGroup(_ done: [(output: Output, item: WorkItem)], job: JobContext, into batch: StoreBatch) throws -> [[WorkItem]] {
+        let txn = batch.transaction
+        var postings: [[UInt8]: [PostingsSegments.Posting]] = [:]
+        for (output, item) in done {
+            guard let bytes = try txn.get(store.chunks, item.key), var chunk = ChunkRecord(decoding: bytes) else { continue }
+            for (term, frequency) in output.termFrequencies {
+                postings[term, default: []].append(PostingsSegments.Posting(chunk: item.key, frequency: frequency))
+            }
+            if !chunk.indexed {
+                try IndexStatistics.add(chunks: 1, tokens: Int64(output.tokenCount), in: txn, store: store)
+            }
+            chunk.indexed = true
+            chunk.tokenCount = output.tokenCount
+            try txn.put(store.chunks, item.key, chunk.encoded())
+        }
+        try PostingsSegments.write(postings, job: job.id.rawValue, in: txn, store: store)
+        return done.map { _ in [] }
+    }
+
+    /// Merges the segments this job wrote, so queries read few of them.
+    func phaseWillComplete(job: JobContext, into batch: StoreBatch) throws {
+        try PostingsSegments.compact(after: job.id.rawValue, in: batch.transaction, store: store)
+    }
+}
