@@ -11,6 +11,8 @@ public enum PauseReason: UInt8, Sendable, CaseIterable, CustomStringConvertible 
     case budget = 3
     /// The disk or the store's maximum size is full.
     case diskFull = 4
+    /// The box runs on battery (`--pause-on-battery`).
+    case onBattery = 5
 
     /// The spelling used in output and JSON.
     public var description: String {
@@ -19,6 +21,7 @@ public enum PauseReason: UInt8, Sendable, CaseIterable, CustomStringConvertible 
         case .shutdown: "shutdown"
         case .budget: "budget"
         case .diskFull: "disk_full"
+        case .onBattery: "on_battery"
         }
     }
 

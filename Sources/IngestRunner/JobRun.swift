@@ -175,13 +175,19 @@ struct JobRun {
         }
     }
 
-    /// Pauses the job with `disk_full` once free space falls below `minFreeDiskBytes`.
+    /// Pauses the job with `disk_full` once free space falls below `minFreeDiskBytes`, and
+    /// with `on_battery` once the box runs on battery (when asked to).
     private func diskWatcher(_ committer: GroupCommitter) async {
-        guard let minimum = configuration.minFreeDiskBytes else { return }
+        guard configuration.minFreeDiskBytes != nil || configuration.onBattery != nil else { return }
         while !Task.isCancelled {
-            if let free = store.freeDiskBytes(), free < minimum {
+            if let minimum = configuration.minFreeDiskBytes, let free = store.freeDiskBytes(), free < minimum {
                 logger.warning("free disk space fell below --min-free-disk; pausing", metadata: ["job": "\(job.id)", "free": "\(free)"])
                 await committer.stop(.paused(.diskFull))
+                return
+            }
+            if configuration.onBattery?() == true {
+                logger.notice("the box went on battery; pausing", metadata: ["job": "\(job.id)", "reason": "on_battery"])
+                await committer.stop(.paused(.onBattery))
                 return
             }
             do { try await Task.sleep(for: .milliseconds(500)) } catch { return }

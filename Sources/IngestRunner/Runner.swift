@@ -49,6 +49,11 @@ public final class Runner: Sendable {
             defer { budget.cancelAll() }
             var tried = Set<JobID>()
             while !stop.isStopRequested {
+                if configuration.onBattery?() == true {
+                    logger.notice("on battery; not starting work (--pause-on-battery)")
+                    stop.requestStop(.onBattery)
+                    break
+                }
                 if diskIsLow() {
                     logger.warning("free disk space is below --min-free-disk; not starting more work", metadata: ["store": "\(store.path)"])
                     stop.requestStop(.diskFull)

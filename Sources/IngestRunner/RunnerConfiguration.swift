@@ -25,6 +25,8 @@ public struct RunnerConfiguration: Sendable {
     /// Pause with reason `disk_full` once the store's file system has less free space than
     /// this, before the disk is actually full (`nil`: only when a write fails).
     public var minFreeDiskBytes: UInt64?
+    /// Pause with reason `on_battery` while this says the box runs on battery (`nil`: never).
+    public var onBattery: (@Sendable () -> Bool)?
     /// A deliberate fault for negative controls in crash tests; `nil` in real use.
     public var fault: Fault?
 
@@ -40,8 +42,10 @@ public struct RunnerConfiguration: Sendable {
         workers: Int = 2, groupCommitItems: Int = 256, groupCommitInterval: Duration = .milliseconds(200),
         maxTime: Duration? = nil, shutdownGrace: Duration = .seconds(5), maxItemFailures: UInt64 = 1000,
         maxRetries: Int = 3, retryBaseDelay: Duration = .milliseconds(200), onlyJob: JobID? = nil,
-        holdPollInterval: Duration = .milliseconds(250), minFreeDiskBytes: UInt64? = nil, fault: Fault? = nil
+        holdPollInterval: Duration = .milliseconds(250), minFreeDiskBytes: UInt64? = nil,
+        onBattery: (@Sendable () -> Bool)? = nil, fault: Fault? = nil
     ) {
+        self.onBattery = onBattery
         self.minFreeDiskBytes = minFreeDiskBytes
         self.fault = fault
         self.workers = max(1, workers)

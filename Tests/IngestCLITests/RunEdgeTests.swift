@@ -54,4 +54,27 @@ struct RunEdgeTests {
         #expect(new.stdout.contains("fish.txt") && new.stdout.contains("mongoose"), "\(new.stdout)")
         try await world.expectVerifies()
     }
+
+    @Test("--pause-on-battery: on battery nothing starts (exit 75); on mains power the job completes", .timeLimit(.minutes(1)))
+    func pauseOnBattery() async throws {
+        let world = RunWorld("battery")
+        let source = world.path("corpus")
+        try RunCorpus.write(into: source, files: 20, bytes: 2 * 1024, seed: 71)
+        try await world.submit(source, id: "b")
+        let power = world.path("power")
+        for (name, attributes) in [("AC", ["type": "Mains", "online": "0"]), ("BAT0", ["type": "Battery", "status": "Discharging"])] {
+            try FileManager.default.createDirectory(atPath: power + "/" + name, withIntermediateDirectories: true)
+            for (attribute, value) in attributes { try RunCorpus.writeText(value + "\n", to: power + "/" + name + "/" + attribute) }
+        }
+        let flags = ["--pause-on-battery", "--power-supply-directory", power]
+        let onBattery = try await world.run(flags)
+        #expect(onBattery.status == RunExit.workRemains, "\(onBattery.status) \(onBattery.stderr)")
+        #expect(onBattery.stdout.contains("on_battery"), "\(onBattery.stdout)")
+        #expect(try await world.status("b").status == "pending")
+
+        try RunCorpus.writeText("1\n", to: power + "/AC/online")
+        let onMains = try await world.run(flags)
+        #expect(onMains.status == RunExit.ok, "\(onMains.status) \(onMains.stderr)")
+        #expect(try await world.status("b").status == "completed")
+    }
 }

@@ -45,6 +45,12 @@ struct Run: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Pause with reason disk_full once the store's disk has less free space than this (500M, 2G).", valueName: "size"))
     var minFreeDisk: String?
 
+    @Flag(help: "Pause with reason on_battery while the box runs on battery (reads /sys/class/power_supply).")
+    var pauseOnBattery = false
+
+    @Option(help: .hidden)
+    var powerSupplyDirectory: String = "/sys/class/power_supply"
+
     @Option(help: ArgumentHelp("Progress display: auto (a live line on a terminal, log lines otherwise), live, lines, none.", valueName: "mode"))
     var progress: ProgressMode = .auto
 
@@ -76,12 +82,16 @@ struct Run: AsyncParsableCommand {
                 return snapshot
             }
         }
+        let power = PowerSupply(root: powerSupplyDirectory)
+        var batteryProbe: (@Sendable () -> Bool)?
+        if pauseOnBattery { batteryProbe = { @Sendable in power.isOnBattery } }
         let configuration = RunnerConfiguration(
             workers: workers, groupCommitItems: commitItems,
             groupCommitInterval: DurationParser.parse(commitInterval) ?? .milliseconds(200),
             maxTime: maxTime.flatMap(DurationParser.parse), shutdownGrace: DurationParser.parse(shutdownGrace) ?? .seconds(5),
             maxItemFailures: maxItemFailures, onlyJob: onlyJob,
             minFreeDiskBytes: minFreeDisk.flatMap(SizeParser.parse),
+            onBattery: batteryProbe,
             // Test-only fault injection for the crash test's negative control (tools/crashtest).
             fault: ProcessInfo.processInfo.environment["INGEST_FAULT"].flatMap(RunnerConfiguration.Fault.init(rawValue:))
         )

@@ -105,7 +105,11 @@ final class ProgressDisplay: @unchecked Sendable {
 /// The few lines `ingest run` prints when it ends.
 enum RunSummary {
     static func text(_ report: RunReport, stopReason: PauseReason?) -> String {
-        if report.outcomes.isEmpty { return "nothing to do" }
+        if report.outcomes.isEmpty {
+            guard report.workRemains else { return "nothing to do" }
+            let why = stopReason.map { " (\($0))" } ?? ""
+            return "stopped before starting\(why); work remains — run `ingest run` again later"
+        }
         var lines = report.outcomes.map { id, outcome in "\(id)  \(ProgressDisplay.describe(outcome))" }
         if report.workRemains {
             let why = stopReason.map { " (\($0))" } ?? ""
