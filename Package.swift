@@ -91,7 +91,7 @@ let package = Package(
         ),
         .target(
             name: "IngestTestSupport",
-            dependencies: ["IngestStore", "IngestCore", "LMDBKit"],
+            dependencies: ["IngestStore", "IngestCore", "LMDBKit", "IngestPipeline"],
             path: "Tests/IngestTestSupport",
             swiftSettings: strictSettings
         ),

@@ -73,7 +73,7 @@ final class ExecChild: @unchecked Sendable {
         process.standardError = stderrPipe
         let terminated = terminated
         process.terminationHandler = { _ in terminated.signal() }
-        try process.run()
+        try ProcessLaunch.run(process)
 
         self.process = process
         self.pid = process.processIdentifier

@@ -218,7 +218,7 @@ final class RunningIngest: @unchecked Sendable {
         process.standardInput = FileHandle.nullDevice
         let exited = exited
         process.terminationHandler = { _ in exited.signal() }
-        try process.run()
+        try ChildProcess.launch(process)
         stdoutReader = RunPipeReader(out.fileHandleForReading)
         stderrReader = RunPipeReader(err.fileHandleForReading)
     }

@@ -12,7 +12,7 @@ struct NameTests {
     }
 
     @Test func pauseReasonSpellings() {
-        #expect(PauseReason.allCases.map(\.description) == ["user", "shutdown", "budget", "disk_full"])
+        #expect(PauseReason.allCases.map(\.description) == ["user", "shutdown", "budget", "disk_full", "on_battery"])
     }
 
     @Test(arguments: PhaseStatus.allCases)
@@ -54,7 +54,7 @@ struct NameTests {
         #expect(PhaseStatus(rawValue: 5) == nil)
         #expect(JobStatus.allCases.map(\.rawValue) == [0, 1, 2, 3])
         #expect(JobStatus(rawValue: 4) == nil)
-        #expect(PauseReason.allCases.map(\.rawValue) == [1, 2, 3, 4])
+        #expect(PauseReason.allCases.map(\.rawValue) == [1, 2, 3, 4, 5])
         #expect(PauseReason(rawValue: 0) == nil)
     }
 

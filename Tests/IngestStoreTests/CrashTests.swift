@@ -125,7 +125,7 @@ final class HammerChild: @unchecked Sendable {
         let output = Pipe()
         process.standardOutput = output
         process.standardError = FileHandle.standardError
-        try process.run()
+        try ChildProcess.launch(process)
         let handle = output.fileHandleForReading
         Thread.detachNewThread { [self] in readLines(handle) }
     }

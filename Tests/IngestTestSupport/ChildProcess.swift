@@ -1,4 +1,5 @@
 public import Foundation
+internal import IngestPipeline
 
 /// What a finished child process printed and how it ended.
 public struct ProcessOutput: Sendable {
@@ -31,6 +32,12 @@ public enum ChildProcess {
         productsDirectory.appendingPathComponent(name).path
     }
 
+    /// Starts `process` under the process-wide launch lock (see `ProcessLaunch`): Foundation's
+    /// `Process.run()` crashes when called from several threads at once.
+    public static func launch(_ process: Process) throws {
+        try ProcessLaunch.run(process)
+    }
+
     /// Runs `executable` with `arguments` and waits at most `timeout` seconds.
     /// - Parameters:
     ///   - environment: Variables to set on top of this process's (a `nil` value removes one).
@@ -53,7 +60,7 @@ public enum ChildProcess {
         process.standardInput = inPipe
         let finished = DispatchSemaphore(value: 0)
         process.terminationHandler = { _ in finished.signal() }
-        try process.run()
+        try ProcessLaunch.run(process)
         // Drain both pipes while the child runs, so a chatty child never blocks on a full pipe.
         let outData = ReadAll(outPipe.fileHandleForReading)
         let errData = ReadAll(errPipe.fileHandleForReading)
