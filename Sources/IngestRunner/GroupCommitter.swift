@@ -187,6 +187,11 @@ actor GroupCommitter {
                 events(.phaseCompleted(job.id, phase: job.plan.phases[ordinal].name))
             }
             if outcome.held { stop(.paused(.user)) }
+            // Checked after every commit too, so even a fast run stops at the first group that
+            // takes free space below --min-free-disk.
+            if let minimum = configuration.minFreeDiskBytes, let free = store.freeDiskBytes(), free < minimum {
+                stop(.paused(.diskFull))
+            }
             if let (ordinal, error) = outcome.failed { stop(.failed(phase: ordinal, error: error)) }
             generation += 1
             events(.progress(job.id, progress))

@@ -16,6 +16,12 @@ struct RunDiskFullTests {
         try #require(output.status == 0, "mount \(arguments): \(output.stderr)")
     }
 
+    /// Free space on the file system of `path`, in KiB.
+    private static func availableKiB(_ path: String) async throws -> Int {
+        let output = try await RunBlocking.run { try ChildProcess.run("/bin/df", ["-k", "--output=avail", path]) }
+        return Int(output.stdout.split(separator: "\n").last.map { $0.trimmingCharacters(in: .whitespaces) } ?? "") ?? 0
+    }
+
     private static func unmount(_ path: String) async {
         _ = try? await RunBlocking.run { try ChildProcess.run("/bin/umount", [path], timeout: 30) }
     }
@@ -69,9 +75,10 @@ struct RunDiskFullTests {
     func minFreeDisk() async throws {
         let world = RunWorld("min-free")
         let source = world.path("corpus")
-        try RunCorpus.write(into: source, files: 300, bytes: 8 * 1024, seed: 52)
+        // About 10 MB of text: its index needs far more than the few MiB of headroom below.
+        try RunCorpus.write(into: source, files: 1200, bytes: 8 * 1024, seed: 52)
         let mountPoint = world.path("small")
-        try await Self.mount(mountPoint, megabytes: 64)
+        try await Self.mount(mountPoint, megabytes: 256)
         let store = mountPoint + "/store"
         try await Self.withMount(mountPoint) {
             try await world.submit(source, id: "gated", store: store)
@@ -80,15 +87,18 @@ struct RunDiskFullTests {
             #expect(refused.status == RunExit.workRemains, "\(refused.status) \(refused.stderr)")
             #expect(try await world.status("gated", store: store).status == "pending")
 
-            let run = try await world.run(["--min-free-disk", "48M"], store: store)
-            #expect(run.status == RunExit.workRemains, "exit \(run.status): \(run.stderr)")
+            // Ask for all but 4 MiB of what is free now: the run must pause once the store has
+            // grown by that much, long before the disk is full.
+            let before = try await Self.availableKiB(mountPoint)
+            let threshold = "\(max(1024, before - 4 * 1024))K"
+            let run = try await world.run(["--min-free-disk", threshold], store: store)
+            #expect(run.status == RunExit.workRemains, "exit \(run.status): \(run.stdout) \(run.stderr)")
             let paused = try await world.status("gated", store: store)
             let open = paused.phases.filter { $0.status != "completed" }
             #expect(!open.isEmpty && open.allSatisfy { $0.pauseReason == "disk_full" }, "\(paused)")
             // The gate kept real headroom: the disk never filled.
-            let output = try await RunBlocking.run { try ChildProcess.run("/bin/df", ["-k", "--output=avail", mountPoint]) }
-            let available = Int(output.stdout.split(separator: "\n").last.map { $0.trimmingCharacters(in: .whitespaces) } ?? "") ?? 0
-            #expect(available > 16 * 1024, "only \(available) KiB left")
+            let after = try await Self.availableKiB(mountPoint)
+            #expect(after > 64 * 1024, "only \(after) KiB left")
             try await world.expectVerifies(store: store)
 
             let invalid = try await world.run(["--min-free-disk", "lots"], store: store)
