@@ -87,9 +87,10 @@ public struct HashingEmbedder: Embedder {
     /// - Parameters:
     ///   - a: A vector.
     ///   - b: A vector as long as `a`.
-    /// - Returns: A value in −1…1; 0 when either vector is all zeros.
+    /// - Returns: A value in −1…1; 0 when either vector is all zeros, and 0 when their
+    ///   lengths differ (vectors from different embedders are not comparable).
     public static func cosine(_ a: [Float], _ b: [Float]) -> Float {
-        precondition(a.count == b.count, "cosine of vectors of lengths \(a.count) and \(b.count)")
+        guard a.count == b.count else { return 0 }
         var dot = 0.0
         var normA = 0.0
         var normB = 0.0

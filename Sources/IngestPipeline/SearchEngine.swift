@@ -92,23 +92,26 @@ public struct SearchEngine: Sendable {
         var lengths: [[UInt8]: Double] = [:]
         let segments = try PostingsSegments.segments(in: txn, store: store)
         for term in Set(Tokenizer.tokens(in: query)) {
-            var postings: [([UInt8], Double)] = []
+            var postings: [([UInt8], Double, Double)] = []
             for posting in try PostingsSegments.postings(of: Array(term.utf8), segments: segments, in: txn, store: store) {
-                // A chunk removed since its segment was written is skipped.
-                guard try txn.contains(store.chunks, posting.chunk) else { continue }
-                postings.append((posting.chunk, Double(posting.frequency)))
+                // One lookup gives the chunk's length, or says it was removed since its
+                // segment was written (then the posting is skipped).
+                let length: Double
+                if let known = lengths[posting.chunk] {
+                    length = known
+                } else {
+                    guard let chunk = try txn.get(store.chunks, posting.chunk).flatMap(ChunkRecord.init(decoding:)) else {
+                        continue
+                    }
+                    length = Double(chunk.tokenCount)
+                    lengths[posting.chunk] = length
+                }
+                postings.append((posting.chunk, Double(posting.frequency), length))
             }
             guard !postings.isEmpty else { continue }
             let df = Double(postings.count)
             let idf = log(1 + (Double(chunkCount) - df + 0.5) / (df + 0.5))
-            for (id, frequency) in postings {
-                let length: Double
-                if let known = lengths[id] {
-                    length = known
-                } else {
-                    length = Double(try txn.get(store.chunks, id).flatMap(ChunkRecord.init(decoding:))?.tokenCount ?? 0)
-                    lengths[id] = length
-                }
+            for (id, frequency, length) in postings {
                 let norm = frequency + Self.k1 * (1 - Self.b + Self.b * length / max(averageLength, 1))
                 scores[id, default: 0] += idf * frequency * (Self.k1 + 1) / norm
             }

@@ -199,7 +199,7 @@ struct JobRun {
         let store = store, id = job.id
         while !Task.isCancelled {
             do { try await Task.sleep(for: configuration.holdPollInterval) } catch { return }
-            let held = (try? await executor.read { try store.job(id)?.record.held ?? false }) ?? false
+            let held = (try? await executor.read { try store.isHeld(id) }) ?? false
             if held {
                 await committer.stop(.paused(.user))
                 return

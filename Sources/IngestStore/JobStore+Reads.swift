@@ -14,6 +14,12 @@ extension JobStore {
         }
     }
 
+    /// Whether the user holds `id` (`ingest pause`): the job record alone, no phases, no
+    /// lease — cheap enough for a runner to poll.
+    public func isHeld(_ id: JobID) throws -> Bool {
+        try read { txn in try loadRecord(id, in: txn)?.0.held ?? false }
+    }
+
     /// A job's full state, or `nil` when there is no such job.
     public func job(_ id: JobID) throws -> JobSnapshot? {
         try read { txn in try snapshot(id, in: txn) }

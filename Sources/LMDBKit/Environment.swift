@@ -171,9 +171,10 @@ public final class Environment: @unchecked Sendable {
     /// - Parameter body: Reads and writes through the transaction.
     /// - Returns: What `body` returns.
     /// - Throws: What `body` throws, or an `LMDBError` from LMDB (`mapFull` once the map is at
-    ///   its maximum, `noSpace` when the disk is full).
+    ///   its maximum, `noSpace` when the disk is full, `permissionDenied` when the environment
+    ///   was opened read-only).
     public func write<R>(_ body: (WriteTransaction) throws -> R) throws -> R {
-        precondition(!options.readOnly, "write transaction on a read-only environment")
+        guard !options.readOnly else { throw LMDBError.permissionDenied }
         while true {
             do {
                 return try resizeLock.withShared {
