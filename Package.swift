@@ -61,7 +61,7 @@ let package = Package(
         .executableTarget(
             name: "ingest",
             dependencies: [
-                "IngestPipeline", "IngestRunner", "IngestStore", "IngestCore",
+                "IngestPipeline", "IngestRunner", "IngestStore", "IngestCore", "LMDBKit",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import IngestStore
+import LMDBKit
 import Logging
 
 /// `--store PATH`, shared by every command.
@@ -52,7 +53,18 @@ struct StoreOptions: ParsableArguments {
 
     /// Opens the store for writing; creates it only when `create` is set.
     func openForWriting(create: Bool) throws -> JobStore {
-        try JobStore.open(at: resolvedPath, mode: .readWrite, createIfMissing: create, logger: CLILogging.logger)
+        try JobStore.open(
+            at: resolvedPath, mode: .readWrite, createIfMissing: create, options: Self.writeOptions, logger: CLILogging.logger
+        )
+    }
+
+    /// Full sync, always — except under `INGEST_FAULT=nosync`, the test-only switch the
+    /// power-cut harness (tools/powercut) uses for its negative control: with LMDB's
+    /// `MDB_NOSYNC` a simulated power cut must lose acknowledged work.
+    private static var writeOptions: EnvironmentOptions {
+        var options = EnvironmentOptions()
+        if ProcessInfo.processInfo.environment["INGEST_FAULT"] == "nosync" { options.durability = .noSync }
+        return options
     }
 }
 
