@@ -27,9 +27,17 @@ enum IndexStatistics {
     static func add(chunks: Int64, tokens: Int64, in txn: WriteTransaction, store: PipelineStore) throws {
         for (key, delta) in [(PipelineKeys.chunkCount, chunks), (PipelineKeys.tokenCount, tokens)] {
             let current = try txn.get(store.stats, key).map(BigEndian.value) ?? 0
-            let next = delta < 0 ? current - min(current, UInt64(-delta)) : current + UInt64(delta)
+            let next = delta < 0 ? current - min(current, delta.magnitude) : current + UInt64(delta)
             try txn.put(store.stats, key, BigEndian.bytes(next))
         }
+    }
+
+    /// Adds `delta` (negative when documents shrink or go) to the bytes the documents hold.
+    static func addDocumentBytes(_ delta: Int64, in txn: WriteTransaction, store: PipelineStore) throws {
+        guard delta != 0 else { return }
+        let current = try txn.get(store.stats, PipelineKeys.documentBytes).map(BigEndian.value) ?? 0
+        let next = delta < 0 ? current - min(current, delta.magnitude) : current + UInt64(delta)
+        try txn.put(store.stats, PipelineKeys.documentBytes, BigEndian.bytes(next))
     }
 
     static func read(in txn: ReadTransaction, store: PipelineStore) throws -> (chunks: UInt64, tokens: UInt64) {

@@ -42,6 +42,8 @@ enum PipelineKeys {
 
     static let chunkCount = Array("chunks".utf8)
     static let tokenCount = Array("tokens".utf8)
+    /// Bytes of source text the documents of every collection hold.
+    static let documentBytes = Array("document_bytes".utf8)
 }
 
 /// What the pipeline knows about one file of a collection.

@@ -6,7 +6,7 @@ struct Backoff {
 
     func delay<G: RandomNumberGenerator>(forRetry retry: Int, using generator: inout G) -> Duration {
         let ceiling = min(cap, base * (1 << min(retry, 16)))
-        let nanoseconds = ceiling.components.seconds * 1_000_000_000 + ceiling.components.attoseconds / 1_000_000_000
+        let nanoseconds = ceiling.wholeNanoseconds
         guard nanoseconds > 0 else { return .zero }
         return .nanoseconds(Int64.random(in: (nanoseconds / 2)...nanoseconds, using: &generator))
     }

@@ -1,3 +1,4 @@
+internal import CoreMetrics
 internal import IngestCore
 internal import IngestStore
 internal import Logging
@@ -26,6 +27,7 @@ actor GroupCommitter {
     private var generation = 0
     private var commitWaiters: [CheckedContinuation<Void, Never>] = []
     private var roomWaiters: [Int: [CheckedContinuation<Void, Never>]] = [:]
+    private let commitDuration = RunnerMetrics.commitDuration()
     /// Set when the job must stop on its own account: held by the user, failed, or out of space.
     private(set) var jobStop: JobStop?
     private(set) var writeError: StoreError?
@@ -167,6 +169,7 @@ actor GroupCommitter {
         let store = store, job = job, workers = workers, limit = configuration.maxItemFailures
         do {
             let outcome: GroupCommit.Outcome
+            let started = ContinuousClock.now
             if configuration.fault == .splitCommit {
                 outcome = try await splitWrite(taken: taken, completable: completable)
             } else {
@@ -179,6 +182,7 @@ actor GroupCommitter {
                     }
                 }
             }
+            commitDuration.recordNanoseconds((ContinuousClock.now - started).wholeNanoseconds)
             phases = outcome.phases
             for (ordinal, items) in taken.enumerated() { ledgers[ordinal].committedThisRun += UInt64(items.count) }
             for ordinal in outcome.completed {

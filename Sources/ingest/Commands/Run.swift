@@ -51,6 +51,12 @@ struct Run: AsyncParsableCommand {
     @Option(help: .hidden)
     var powerSupplyDirectory: String = "/sys/class/power_supply"
 
+    @Option(help: ArgumentHelp("Keep a Prometheus text file here for node_exporter's textfile collector (rewritten atomically).", valueName: "path"))
+    var metricsFile: String?
+
+    @Option(help: ArgumentHelp("How often --metrics-file is rewritten.", valueName: "duration"))
+    var metricsInterval: String = "15s"
+
     @Option(help: ArgumentHelp("Progress display: auto (a live line on a terminal, log lines otherwise), live, lines, none.", valueName: "mode"))
     var progress: ProgressMode = .auto
 
@@ -58,10 +64,13 @@ struct Run: AsyncParsableCommand {
         if let maxTime, DurationParser.parse(maxTime) == nil {
             throw ValidationError("--max-time \"\(maxTime)\" is not a duration; write e.g. 90s, 5m or 1h30m")
         }
-        for (name, value) in [("--shutdown-grace", shutdownGrace), ("--commit-interval", commitInterval)]
+        for (name, value) in [
+            ("--shutdown-grace", shutdownGrace), ("--commit-interval", commitInterval), ("--metrics-interval", metricsInterval),
+        ]
         where DurationParser.parse(value) == nil {
             throw ValidationError("\(name) \"\(value)\" is not a duration; write e.g. 500ms or 5s")
         }
+        if let metricsFile, metricsFile.isEmpty { throw ValidationError("--metrics-file needs a path") }
         if let minFreeDisk, SizeParser.parse(minFreeDisk) == nil {
             throw ValidationError("--min-free-disk \"\(minFreeDisk)\" is not a size; write e.g. 500M or 2G")
         }
@@ -82,6 +91,24 @@ struct Run: AsyncParsableCommand {
                 return snapshot
             }
         }
+        let metrics = RunMetrics(
+            store: store, filePath: metricsFile, interval: DurationParser.parse(metricsInterval) ?? .seconds(15),
+            logger: CLILogging.logger
+        )
+        try reportingErrors { try metrics.start() }
+        let refresher = Task { await metrics.keepFileFresh() }
+        defer { refresher.cancel() }
+        do {
+            try await runJobs(store: store, pipelineStore: pipelineStore, onlyJob: onlyJob)
+            metrics.finish(exitCode: 0)
+        } catch {
+            metrics.finish(exitCode: (error as? ExitCode)?.rawValue ?? ExitStatus.code(for: error).rawValue)
+            throw error
+        }
+    }
+
+    /// Runs the jobs to the end of the run and turns how it ended into the exit status.
+    private func runJobs(store: JobStore, pipelineStore: PipelineStore, onlyJob: JobID?) async throws {
         let power = PowerSupply(root: powerSupplyDirectory)
         var batteryProbe: (@Sendable () -> Bool)?
         if pauseOnBattery { batteryProbe = { @Sendable in power.isOnBattery } }
