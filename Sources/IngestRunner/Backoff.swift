@@ -1,3 +1,5 @@
+internal import IngestCore
+
 /// Exponential backoff with jitter: the k-th retry waits a random time between half of and
 /// all of base × 2^k (capped at 30 s), so runners failing together do not retry in step.
 struct Backoff {

@@ -20,6 +20,10 @@ public final class JobStore: Sendable {
     /// migrated in one transaction.
     public static let schemaVersion: UInt32 = 1
 
+    /// The most journal lines kept per job; older ones are dropped as new ones come. A
+    /// thousand lines hold years of nightly budget pauses and resumes.
+    public static let journalLimit: UInt64 = 1000
+
     /// The store directory.
     public let path: String
     public let environment: Environment
@@ -27,11 +31,14 @@ public final class JobStore: Sendable {
     let databases: StoreDatabases
     let clock: @Sendable () -> Timestamp
     let logger: Logger
+    /// Held shared while the store is open for writing (see `StoreLock`).
+    private let lock: StoreLock?
 
     private init(
         path: String, environment: Environment, mode: AccessMode, databases: StoreDatabases,
-        clock: @escaping @Sendable () -> Timestamp, logger: Logger
+        clock: @escaping @Sendable () -> Timestamp, logger: Logger, lock: StoreLock?
     ) {
+        self.lock = lock
         self.path = path
         self.environment = environment
         self.mode = mode
@@ -63,9 +70,20 @@ public final class JobStore: Sendable {
         logger: Logger = Logger(label: "ingest.store", factory: { _ in SwiftLogNoOpLogHandler() }),
         clock: @escaping @Sendable () -> Timestamp = JobStore.wallClock
     ) throws(StoreError) -> JobStore {
+        try open(at: path, mode: mode, createIfMissing: createIfMissing, options: options, logger: logger, clock: clock, lock: nil)
+    }
+
+    /// `open`, with `lock` already held (compaction's exclusive one); otherwise a writer
+    /// takes the shared lock before it maps the data file.
+    static func open(
+        at path: String, mode: AccessMode, createIfMissing: Bool, options: EnvironmentOptions, logger: Logger,
+        clock: @escaping @Sendable () -> Timestamp, lock held: StoreLock?
+    ) throws(StoreError) -> JobStore {
         var options = options
         options.readOnly = mode == .readOnly
         if mode == .readWrite && createIfMissing { try createDirectory(path) } else { try requireExisting(path) }
+        var lock = held
+        if lock == nil && mode == .readWrite { lock = try StoreLock.shared(path) }
         let environment: Environment
         do {
             environment = try Environment.open(path: path, options: options)
@@ -73,7 +91,9 @@ public final class JobStore: Sendable {
             throw mapOpenError(error, path: path)
         }
         let databases = try openDatabases(environment, path: path, mode: mode, clock: clock, logger: logger)
-        return JobStore(path: path, environment: environment, mode: mode, databases: databases, clock: clock, logger: logger)
+        return JobStore(
+            path: path, environment: environment, mode: mode, databases: databases, clock: clock, logger: logger, lock: lock
+        )
     }
 
     private static func createDirectory(_ path: String) throws(StoreError) {
@@ -90,7 +110,7 @@ public final class JobStore: Sendable {
         }
     }
 
-    private static func requireExisting(_ path: String) throws(StoreError) {
+    static func requireExisting(_ path: String) throws(StoreError) {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { throw .noStore(path) }
         guard isDirectory.boolValue else { throw .cannotCreate(path, "it is a file, not a directory") }

@@ -17,6 +17,8 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
         case noSpace
         /// Reading or writing the files failed.
         case io
+        /// Another process holds the store in a way that rules this out for now.
+        case busy
     }
 
     private enum Kind: Sendable {
@@ -34,6 +36,7 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
         case noSpace(path: String, LMDBError)
         case io(path: String, LMDBError)
         case readOnly(path: String)
+        case busy(path: String, why: String)
     }
 
     private let kind: Kind
@@ -55,6 +58,7 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
         .init(.corruptRecord(database: database, key: printable(key), error))
     }
     static func readOnly(_ path: String) -> Self { .init(.readOnly(path: path)) }
+    static func busy(_ path: String, _ why: String) -> Self { .init(.busy(path: path, why: why)) }
 
     /// Wraps an LMDB failure during an operation on the store at `path`.
     static func lmdb(_ path: String, _ code: LMDBError) -> Self {
@@ -71,6 +75,7 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
         case .cannotCreate, .readOnly: .cannotCreate
         case .noSpace: .noSpace
         case .io: .io
+        case .busy: .busy
         }
     }
 
@@ -110,6 +115,8 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
             "I/O error on the store at \(path): \(code)" + (code.hint.map { "; \($0)" } ?? "")
         case .readOnly(let path):
             "the store at \(path) is open read-only; this command needs to write"
+        case .busy(let path, let why):
+            "the store at \(path) is busy: \(why)"
         }
     }
 

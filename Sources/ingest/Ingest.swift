@@ -11,6 +11,7 @@ struct Ingest: AsyncParsableCommand {
         subcommands: [
             Submit.self, Run.self, StatusCommand.self, ListCommand.self, Pause.self, Resume.self, Retry.self,
             History.self, Search.self, Export.self, Verify.self, Backup.self, MetricsCommand.self,
+            GarbageCollect.self, Compact.self,
         ]
     )
 }

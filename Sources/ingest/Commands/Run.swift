@@ -51,6 +51,9 @@ struct Run: AsyncParsableCommand {
     @Option(help: .hidden)
     var powerSupplyDirectory: String = "/sys/class/power_supply"
 
+    @OptionGroup(title: "Job settings (stored with each job at submit; given to run, they only warn where a job differs)")
+    var settingsOptions: SettingsOptions
+
     @Option(help: ArgumentHelp("Keep a Prometheus text file here for node_exporter's textfile collector (rewritten atomically).", valueName: "path"))
     var metricsFile: String?
 
@@ -91,6 +94,7 @@ struct Run: AsyncParsableCommand {
                 return snapshot
             }
         }
+        try warnAboutSettings(store, onlyJob: onlyJob)
         let metrics = RunMetrics(
             store: store, filePath: metricsFile, interval: DurationParser.parse(metricsInterval) ?? .seconds(15),
             logger: CLILogging.logger
@@ -104,6 +108,30 @@ struct Run: AsyncParsableCommand {
         } catch {
             metrics.finish(exitCode: (error as? ExitCode)?.rawValue ?? ExitStatus.code(for: error).rawValue)
             throw error
+        }
+    }
+
+    /// A job runs with the settings it was submitted with, whatever flags a run is given:
+    /// say so for each runnable job whose stored settings the given flags contradict.
+    private func warnAboutSettings(_ store: JobStore, onlyJob: JobID?) throws {
+        try reportingErrors {
+            var jobs: [JobSnapshot] = []
+            if let onlyJob {
+                jobs = try store.job(onlyJob).map { [$0] } ?? []
+            } else {
+                for status in [JobStatus.pending, .running] { jobs += try store.jobs(status: status) }
+            }
+            for job in jobs {
+                guard let stored = try? PipelineSettings(stored: job.record.settings) else { continue }
+                let differences = settingsOptions.disagreements(with: stored)
+                guard !differences.isEmpty else { continue }
+                let text = differences.joined(separator: ", ")
+                printError(
+                    "ingest: warning: job \(job.id) keeps the settings it was submitted with, not \(text); "
+                        + "submit a new job to use other settings"
+                )
+                CLILogging.logger.info("flags disagree with a job's stored settings", metadata: ["job": "\(job.id)", "flags": "\(text)"])
+            }
         }
     }
 

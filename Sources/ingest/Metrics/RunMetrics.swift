@@ -62,8 +62,7 @@ final class RunMetrics: Sendable {
     /// Time since the start by the monotonic clock: a box without a real-time clock may set
     /// its wall clock mid-run.
     private var elapsedMilliseconds: UInt64 {
-        let elapsed = ContinuousClock.now - startedInstant
-        return UInt64(max(0, elapsed.components.seconds)) * 1000 + UInt64(max(0, elapsed.components.attoseconds)) / 1_000_000_000_000_000
+        (ContinuousClock.now - startedInstant).wholeMilliseconds
     }
 
     private func exposition(_ run: RunRecord) throws -> String {
