@@ -39,10 +39,11 @@ public struct Plan: Sendable, Hashable {
     public init(phases: [PhaseSpec]) throws(PlanError) {
         guard !phases.isEmpty else { throw .noPhases }
         guard phases.count <= Self.maxPhases else { throw .tooManyPhases(phases.count) }
-        var seen = Set<String>()
-        for phase in phases {
+        // At most `maxPhases` names: comparing pairs costs less than hashing into a set, and
+        // every job record decoded runs this.
+        for (index, phase) in phases.enumerated() {
             guard Self.isValidName(phase.name) else { throw .badName(phase.name) }
-            guard seen.insert(phase.name).inserted else { throw .duplicateName(phase.name) }
+            guard !phases[..<index].contains(where: { $0.name == phase.name }) else { throw .duplicateName(phase.name) }
             guard phase.weight.isFinite, phase.weight >= 0 else { throw .badWeight(phase.name, phase.weight) }
         }
         let sum = phases.reduce(0) { $0 + $1.weight }
