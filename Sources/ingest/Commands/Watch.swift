@@ -120,6 +120,8 @@ final class WatchLoop: @unchecked Sendable {
         if final == .failed { throw ExitStatus.jobFailed }
     }
 
+    /// One poll. It reads on the calling task: an LMDB read transaction never waits for a
+    /// writer (readers see the last committed snapshot), so it is short, bounded work.
     private func read() throws -> [JobSnapshot] {
         if let job {
             guard let snapshot = try store.job(job) else { throw StoreError.jobNotFound(job) }

@@ -41,9 +41,12 @@ final class ProgressDisplay: @unchecked Sendable {
         self.lineInterval = lineInterval
         block = LiveBlock(output: .standardError, descriptor: STDERR_FILENO)
         if self.mode == .live {
-            // Log and error lines go above the block, in order with the events around them.
+            // Log and error lines go above the block, in order with the events around them, and
+            // are on the screen when the write returns (the second-interrupt message is written
+            // just before the process exits). Nothing on `queue` writes through StandardError, so
+            // waiting for it here cannot deadlock.
             StandardError.redirect { text in
-                self.queue.async { self.say(String(text.dropLast(text.hasSuffix("\n") ? 1 : 0)), force: true) }
+                self.queue.sync { self.say(String(text.dropLast(text.hasSuffix("\n") ? 1 : 0)), force: true) }
             }
         }
     }
