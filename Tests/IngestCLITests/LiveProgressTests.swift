@@ -17,7 +17,7 @@ struct LiveProgressTests {
 
     /// A world with job `j1` submitted over `files` generated files: a few seconds of work
     /// with one worker, long enough for many redraws after the totals are known.
-    static func prepare(_ name: String, files: Int = 150) async throws -> (RunWorld, String) {
+    static func prepare(_ name: String, files: Int = 100) async throws -> (RunWorld, String) {
         let world = RunWorld(name)
         let source = world.path("source")
         try RunCorpus.write(into: source, files: files, bytes: 3000, seed: 11)
