@@ -7,7 +7,7 @@ struct Compact: ParsableCommand {
         discussion: """
             The compacted copy is written beside the store, synced and verified before one \
             atomic rename puts it in place, so a power cut at any moment leaves either the old \
-            store or the new one. Processes that only read (status, watch) may stay open.
+            store or the new one. Processes that only read (status, watch) may stay open.             Exits 0, 75 while a writer has the store open, 66 when it does not exist, 65 when             it is damaged.
             """
     )
 

@@ -10,7 +10,7 @@ struct GarbageCollect: ParsableCommand {
             Combine the rules: `--older-than 30d --keep-last 10` removes jobs that finished over \
             30 days ago but always keeps the 10 newest. --older-than goes by the box's clock; \
             on a box without a real-time clock prefer --keep-last. The index is not touched. \
-            LMDB reuses the freed pages; `ingest compact` gives the space back to the file system.
+            LMDB reuses the freed pages; `ingest compact` gives the space back to the file system.             Exits 0, 64 for missing or bad rules, 66 when the store does not exist.
             """
     )
 

@@ -10,7 +10,8 @@ struct MetricsCommand: ParsableCommand {
             Jobs by status, items done and failed per phase and the bytes of source text \
             the index holds are read from the store as committed. The last run's start, \
             duration, exit code and commit latencies are the ones `ingest run` recorded; a run \
-            that was killed shows ingest_last_run_finished 0 and no exit code.
+            that was killed shows ingest_last_run_finished 0 and no exit code. Exits 66 when the store \
+            does not exist.
             """
     )
 

@@ -16,6 +16,8 @@ struct Run: AsyncParsableCommand {
             SIGTERM or SIGINT (or the end of --max-time) makes every running phase commit, pause \
             and release its job within --shutdown-grace; the run then exits 75 and the next run \
             continues from the last commit. A second SIGINT exits at once; the store stays consistent.
+            Exits 0 when done or nothing is left to do, 1 when a job failed, 75 when work remains \
+            (budget, signal, full disk). Every exit code: `ingest --help`.
             """
     )
 
@@ -60,8 +62,11 @@ struct Run: AsyncParsableCommand {
     @Option(help: ArgumentHelp("How often --metrics-file is rewritten.", valueName: "duration"))
     var metricsInterval: String = "15s"
 
-    @Option(help: ArgumentHelp("Progress display: auto (a live line on a terminal, log lines otherwise), live, lines, none.", valueName: "mode"))
+    @Option(help: ArgumentHelp("Progress on stderr: auto (live lines on a terminal, log lines otherwise), live, lines, none.", valueName: "mode"))
     var progress: ProgressMode = .auto
+
+    @Option(help: ArgumentHelp("How often --progress lines prints each job's progress.", valueName: "duration"))
+    var progressInterval: String = "2s"
 
     func validate() throws {
         if let maxTime, DurationParser.parse(maxTime) == nil {
@@ -69,6 +74,7 @@ struct Run: AsyncParsableCommand {
         }
         for (name, value) in [
             ("--shutdown-grace", shutdownGrace), ("--commit-interval", commitInterval), ("--metrics-interval", metricsInterval),
+            ("--progress-interval", progressInterval),
         ]
         where DurationParser.parse(value) == nil {
             throw ValidationError("\(name) \"\(value)\" is not a duration; write e.g. 500ms or 5s")
@@ -150,7 +156,7 @@ struct Run: AsyncParsableCommand {
             // Test-only fault injection for the crash test's negative control (tools/crashtest).
             fault: ProcessInfo.processInfo.environment["INGEST_FAULT"].flatMap(RunnerConfiguration.Fault.init(rawValue:))
         )
-        let display = ProgressDisplay(mode: progress.resolved)
+        let display = ProgressDisplay(mode: progress, lineInterval: DurationParser.parse(progressInterval) ?? .seconds(2))
         let logger = CLILogging.logger
         let runner = Runner(
             store: store, configuration: configuration, factory: Pipeline.factory(pipelineStore, logger: logger),
@@ -194,6 +200,6 @@ enum ProgressMode: String, ExpressibleByArgument, CaseIterable {
 
     var resolved: ProgressMode {
         guard self == .auto else { return self }
-        return isatty(STDERR_FILENO) == 1 ? .live : .lines
+        return TerminalSize.isLiveTerminal(STDERR_FILENO) ? .live : .lines
     }
 }

@@ -10,6 +10,7 @@ struct Submit: ParsableCommand {
         discussion: """
             The settings given here are stored with the job; every run and resume uses exactly them. \
             Submitting again with the same --id, source and settings prints the same id and changes nothing.
+            Exits 66 when SOURCE does not exist, 65 when --id names a job with another source or settings.
             """
     )
 
