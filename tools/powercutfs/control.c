@@ -1,18 +1,20 @@
 /*
  * The power switch. Commands arrive one per line on stdin, replies go to stdout:
  *
- *   arm KIND K [tear]
+ *   arm KIND K [tear] [scatter]
  *                 cut at the K-th request of KIND from now, before it is carried out:
  *                 KIND is io (any write or fsync), write (any write), sync-write (a write
  *                 on an O_SYNC/O_DSYNC descriptor) or fsync (fsync or fdatasync)
  *                 -> "ok armed KIND K"; later "cut {...}" when it fires
- *   cut [tear]    cut now -> "cut {...}"
+ *   cut [tear] [scatter]
+ *                 cut now -> "cut {...}"
  *   release       after a cut: fail every request with EIO from now on (the harness sends
  *                 it once it has SIGKILLed the processes using the mount) -> "ok released"
  *   stats         -> "stats {...}"
  *
  * A cut drops every write not yet synced; with `tear`, the interrupted write (or else
- * the newest unsynced one) keeps a random whole number of its leading 512-byte sectors.
+ * the newest unsynced one) keeps a random whole number of its leading 512-byte sectors;
+ * with `scatter`, each unsynced sector reaches the disk with probability 1/2 first.
  * Page-cache writebacks of shared mmaps (LMDB's lock file) neither count for `arm` nor
  * get torn: they are not writes any process is waiting on.
  * From the cut until `release` every request waits, so no process sees an error or any
@@ -112,10 +114,10 @@ static void tear(struct node *node, const struct last_write *victim, char *repor
 }
 
 /* The power goes: drop the cache (tearing one write if asked), then freeze. */
-static void cut_locked(const char *trigger, struct node *at, off_t offset, size_t length, const void *data, int tear_it) {
+static void cut_locked(const char *trigger, struct node *at, off_t offset, size_t length, const void *data, int mode) {
     struct last_write victim = {0};
     struct node *victim_node = NULL;
-    if (tear_it) {
+    if (mode & CUT_TEAR) {
         if (at != NULL && data != NULL) {
             victim.data = malloc(length ? length : 1);
             if (victim.data != NULL) {
@@ -130,11 +132,14 @@ static void cut_locked(const char *trigger, struct node *at, off_t offset, size_
         }
     }
     char files[8192];
-    size_t pages = overlay_drop_all(files, sizeof files);
+    uint64_t scattered = 0;
+    size_t pages = overlay_drop_all(files, sizeof files, mode & CUT_SCATTER, &scattered);
     char torn[1536] = "null";
     if (victim_node != NULL && victim.data != NULL) tear(victim_node, &victim, torn, sizeof torn);
     free(victim.data);
 
+    char scatter_text[32] = "null";
+    if (mode & CUT_SCATTER) snprintf(scatter_text, sizeof scatter_text, "%llu", (unsigned long long)scattered);
     char where[1280] = "null";
     if (at != NULL) {
         char file[1024];
@@ -143,9 +148,9 @@ static void cut_locked(const char *trigger, struct node *at, off_t offset, size_
     }
     pc.power = POWER_CUT_FROZEN;
     pc.armed = 0;
-    emit("cut {\"trigger\":\"%s\",\"at\":%s,\"droppedPages\":%zu,\"dropped\":%s,\"tearRequested\":%s,"
+    emit("cut {\"trigger\":\"%s\",\"at\":%s,\"droppedPages\":%zu,\"dropped\":%s,\"tearRequested\":%s,\"scatteredSectors\":%s,"
          "\"torn\":%s,\"writes\":%llu,\"fsyncs\":%llu,\"syncWrites\":%llu,\"pagesSynced\":%llu}\n",
-         trigger, where, pages, files, tear_it ? "true" : "false", torn, (unsigned long long)pc.writes,
+         trigger, where, pages, files, mode & CUT_TEAR ? "true" : "false", scatter_text, torn, (unsigned long long)pc.writes,
          (unsigned long long)pc.fsyncs, (unsigned long long)pc.sync_writes, (unsigned long long)pc.pages_synced);
     pthread_cond_broadcast(&pc.changed);
 }
@@ -158,7 +163,7 @@ static const char *kind_name(enum io_kind kind) {
 int gate_io(enum io_kind kind, struct node *node, off_t offset, size_t length, const void *data) {
     if (kind == IO_FSYNC) pc.fsyncs++; else pc.writes++;
     if (pc.armed > 0 && (pc.arm_kind & kind) != 0 && --pc.armed == 0) {
-        cut_locked(kind_name(kind), node, offset, length, data, pc.arm_tear);
+        cut_locked(kind_name(kind), node, offset, length, data, pc.arm_mode);
         while (pc.power == POWER_CUT_FROZEN) pthread_cond_wait(&pc.changed, &pc.lock);
         return -EIO;
     }
@@ -191,12 +196,24 @@ static void detach_mount(void) {
     if (posix_spawnp(&pid, "fusermount3", NULL, NULL, argv, environ) == 0) waitpid(pid, NULL, 0);
 }
 
+/* The CUT_* bits named by the words from `from` on. */
+static int cut_mode(char **words, int count, int from) {
+    int mode = 0;
+    for (int i = from; i < count; i++) {
+        if (strcmp(words[i], "tear") == 0) mode |= CUT_TEAR;
+        if (strcmp(words[i], "scatter") == 0) mode |= CUT_SCATTER;
+    }
+    return mode;
+}
+
 static void command(char *line) {
     char *save = NULL;
-    char *verb = strtok_r(line, " \t\r\n", &save);
-    char *arg1 = strtok_r(NULL, " \t\r\n", &save);
-    char *arg2 = strtok_r(NULL, " \t\r\n", &save);
-    char *arg3 = strtok_r(NULL, " \t\r\n", &save);
+    char *words[8] = {0};
+    int count = 0;
+    for (char *word = strtok_r(line, " \t\r\n", &save); word != NULL && count < 8; word = strtok_r(NULL, " \t\r\n", &save)) {
+        words[count++] = word;
+    }
+    char *verb = words[0], *arg1 = words[1], *arg2 = words[2];
     if (verb == NULL) return;
     pthread_mutex_lock(&pc.lock);
     if (strcmp(verb, "arm") == 0) {
@@ -207,18 +224,18 @@ static void command(char *line) {
                    : strcmp(arg1, "fsync") == 0 ? IO_FSYNC : 0;
         long k = arg2 != NULL ? strtol(arg2, NULL, 10) : 0;
         if (kind == 0 || k <= 0) {
-            emit("error usage: arm io|write|sync-write|fsync COUNT [tear]\n");
+            emit("error usage: arm io|write|sync-write|fsync COUNT [tear] [scatter]\n");
         } else if (pc.power != POWER_ON) {
             emit("ok already-cut\n");
         } else {
             pc.armed = k;
             pc.arm_kind = kind;
-            pc.arm_tear = arg3 != NULL && strcmp(arg3, "tear") == 0;
+            pc.arm_mode = cut_mode(words, count, 3);
             emit("ok armed %s %ld\n", arg1, k);
         }
     } else if (strcmp(verb, "cut") == 0) {
         if (pc.power != POWER_ON) emit("ok already-cut\n");
-        else cut_locked("command", NULL, 0, 0, NULL, arg1 != NULL && strcmp(arg1, "tear") == 0);
+        else cut_locked("command", NULL, 0, 0, NULL, cut_mode(words, count, 1));
     } else if (strcmp(verb, "release") == 0) {
         power_off_locked();
         emit("ok released\n");

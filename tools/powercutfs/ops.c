@@ -193,14 +193,18 @@ static int pc_write(const char *path, const char *buf, size_t size, off_t offset
     return rc == 0 ? (int)size : rc;
 }
 
+/* fsync and fdatasync write out all of the file's cached pages (the cache holds data and
+ * sizes alike). Except on an O_SYNC/O_DSYNC descriptor: there the kernel sends an fsync
+ * after every write, meant for that write's range only, which is durable already — syncing
+ * the whole file would make other writes durable that a real disk could still lose. */
 static int pc_fsync(const char *path, int datasync, struct fuse_file_info *fi) {
     (void)path;
-    (void)datasync; /* the cache holds data and sizes alike: both kinds write it all out */
+    (void)datasync;
     struct handle *h = handle_of(fi);
     int rc = gate_enter();
     if (rc != 0) return rc;
     rc = gate_io(IO_FSYNC, h->node, 0, 0, NULL);
-    if (rc == 0) rc = node_sync(h->node);
+    if (rc == 0 && !h->sync) rc = node_sync(h->node);
     gate_leave();
     return rc;
 }

@@ -178,9 +178,11 @@ int overlay_write(struct node *node, const char *buf, size_t size, off_t offset,
         size_t within = (size_t)((uint64_t)at % PC_PAGE);
         size_t n = PC_PAGE - within < size - done ? PC_PAGE - within : size - done;
         int rc = 0;
-        unsigned char *page = page_for_write(node, index, &rc);
-        if (page == NULL) return rc;
-        memcpy(page + within, buf + done, n);
+        /* A synchronous write goes to the backing file below; only pages cached already
+         * must see it too, so that reads of them stay right. */
+        unsigned char *page = sync ? page_get(&node->pages, index) : page_for_write(node, index, &rc);
+        if (page == NULL && rc != 0) return rc;
+        if (page != NULL) memcpy(page + within, buf + done, n);
         done += n;
     }
     if (offset + (off_t)size > node->size) node->size = offset + (off_t)size;
@@ -248,9 +250,25 @@ int node_truncate(struct node *node, int fd, off_t size) {
     return 0;
 }
 
-/* The cut: every page not yet synced is gone (take the write to tear first). Returns
- * the pages dropped; lists them per file in `files_json` ([{"file": …, "pages": n}, …]). */
-size_t overlay_drop_all(char *files_json, size_t cap) {
+/* With `scatter`, each cached 512-byte sector reaches the backing file with probability
+ * 1/2 before the rest is dropped: a disk that had written back part of its cache, in no
+ * particular order. Returns the sectors written. */
+static uint64_t scatter_page(struct node *node, const struct page_slot *slot) {
+    uint64_t written = 0;
+    off_t page_start = (off_t)(slot->index * PC_PAGE);
+    for (off_t at = page_start; at < page_start + PC_PAGE && at < node->size; at += PC_SECTOR) {
+        if ((pc_random() & 1) == 0) continue;
+        size_t n = node->size - at < PC_SECTOR ? (size_t)(node->size - at) : PC_SECTOR;
+        if (pwrite_all(node->fd, slot->data + (at - page_start), n, at) == 0) written++;
+    }
+    return written;
+}
+
+/* The cut: every page not yet synced is gone (take the write to tear first), except the
+ * sectors `scatter` lets through. Returns the pages dropped; lists them per file in
+ * `files_json` ([{"file": …, "pages": n}, …]). */
+size_t overlay_drop_all(char *files_json, size_t cap, int scatter, uint64_t *scattered) {
+    *scattered = 0;
     size_t pages = 0, used = 0;
     used += (size_t)snprintf(files_json, cap, "[");
     for (size_t b = 0; b < sizeof pc.buckets / sizeof pc.buckets[0]; b++) {
@@ -262,6 +280,9 @@ size_t overlay_drop_all(char *files_json, size_t cap) {
                                          used > 1 ? "," : "", file, node->pages.count);
             }
             pages += node->pages.count;
+            for (size_t i = 0; scatter && i < node->pages.capacity; i++) {
+                if (node->pages.slots[i].data != NULL) *scattered += scatter_page(node, &node->pages.slots[i]);
+            }
             page_clear(&node->pages);
             last_clear(&node->last);
             struct stat st;

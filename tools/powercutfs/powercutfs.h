@@ -64,6 +64,9 @@ enum power { POWER_ON, POWER_CUT_FROZEN, POWER_OFF };
 /* The requests an armed cut can land on. */
 enum io_kind { IO_WRITE = 1, IO_SYNC_WRITE = 2, IO_FSYNC = 4 };
 
+/* What else a cut does besides dropping the cache. */
+enum cut_mode { CUT_TEAR = 1, CUT_SCATTER = 2 };
+
 /* Everything is guarded by `lock`: FUSE requests run one at a time on the loop thread,
  * the control thread (commands on stdin) takes the same lock. */
 struct pc_state {
@@ -72,7 +75,7 @@ struct pc_state {
     enum power power;
     long armed;    /* > 0: cut at the armed-th matching request from now */
     int arm_kind;  /* IO_* bits the armed count counts */
-    int arm_tear;
+    int arm_mode;  /* CUT_* bits for the armed cut */
     uint64_t seq;
     uint64_t rng;
     int rootfd;
@@ -90,7 +93,7 @@ int overlay_write(struct node *node, const char *buf, size_t size, off_t offset,
 ssize_t overlay_read(struct node *node, char *buf, size_t size, off_t offset);
 int node_sync(struct node *node);
 int node_truncate(struct node *node, int fd, off_t size);
-size_t overlay_drop_all(char *files_json, size_t cap);
+size_t overlay_drop_all(char *files_json, size_t cap, int scatter, uint64_t *scattered);
 struct node *newest_unsynced(void);
 int pwrite_all(int fd, const void *buf, size_t size, off_t offset);
 
