@@ -140,8 +140,16 @@ static int do_open(const char *path, struct fuse_file_info *fi, int create, mode
     int truncate = (flags & O_TRUNC) != 0;
     int backing = flags & ~(O_APPEND | O_SYNC | O_DSYNC | O_DIRECT | O_TRUNC | O_NOCTTY);
     if (!create) backing &= ~(O_CREAT | O_EXCL);
-    int fd = openat(pc.rootfd, relative(path), backing | O_CLOEXEC, mode);
+    /* O_NONBLOCK: a FIFO must not block the loop; it has no effect on regular files. */
+    int fd = openat(pc.rootfd, relative(path), backing | O_CLOEXEC | O_NONBLOCK, mode);
     if (fd < 0) return -errno;
+    struct stat st;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        /* Only regular files have data to cache; anything else is refused rather than
+         * passed through unsimulated. */
+        close(fd);
+        return -EOPNOTSUPP;
+    }
     struct handle *h = calloc(1, sizeof *h);
     struct node *node = h != NULL ? node_for_fd(fd, relative(path)) : NULL;
     if (node == NULL) {
