@@ -198,6 +198,12 @@ actor GroupCommitter {
             }
             if let (ordinal, error) = outcome.failed { stop(.failed(phase: ordinal, error: error)) }
             generation += 1
+            // Logged only once the transaction has returned, so a reader of the log (such as
+            // tools/powercut) may count everything it shows as committed.
+            logger.debug("group commit", metadata: [
+                "job": "\(job.id)", "items": "\(taken.reduce(0) { $0 + $1.count })",
+                "progress": "\(progress.map { "\($0.name) \($0.status) \($0.processed)" }.joined(separator: ", "))",
+            ])
             events(.progress(job.id, progress))
             wakeEveryone()
             return true
