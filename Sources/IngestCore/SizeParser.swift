@@ -1,6 +1,7 @@
 /// Parses byte sizes as people write them: `1048576`, `512K`, `200M`, `2G`, `1T` (powers of
 /// 1024; a trailing `B` or `iB` is allowed: `200MB`, `200MiB`).
 public enum SizeParser {
+    /// Parses one size: a number and an optional unit.
     /// - Returns: The size in bytes, or `nil` when `text` is not one.
     public static func parse(_ text: String) -> UInt64? {
         var rest = Substring(text.trimmingSpaces)

@@ -3,12 +3,15 @@
 /// Edge boxes may have no real-time clock, so timestamps are for people only: no rule of
 /// the model or the runner compares them.
 public struct Timestamp: Sendable, Hashable, Comparable {
+    /// Milliseconds since 1970-01-01T00:00:00Z.
     public let millisecondsSince1970: UInt64
 
+    /// The instant `millisecondsSince1970` milliseconds after 1970-01-01T00:00:00Z.
     public init(millisecondsSince1970: UInt64) {
         self.millisecondsSince1970 = millisecondsSince1970
     }
 
+    /// Earlier before later.
     public static func < (lhs: Timestamp, rhs: Timestamp) -> Bool {
         lhs.millisecondsSince1970 < rhs.millisecondsSince1970
     }

@@ -38,6 +38,10 @@ public struct RunnerConfiguration: Sendable {
         case splitCommit = "split-commit"
     }
 
+    /// A configuration; every value has the default `ingest run` uses.
+    ///
+    /// `workers`, `groupCommitItems` and `maxRetries` are raised to their least sensible
+    /// value (1, 1 and 0) when given less.
     public init(
         workers: Int = 2, groupCommitItems: Int = 256, groupCommitInterval: Duration = .milliseconds(200),
         maxTime: Duration? = nil, shutdownGrace: Duration = .seconds(5), maxItemFailures: UInt64 = 1000,

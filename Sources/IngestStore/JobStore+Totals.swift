@@ -3,8 +3,11 @@ internal import IngestCore
 extension JobStore {
     /// Items done and failed by one phase name, summed over every job.
     public struct PhaseTotals: Sendable, Equatable {
+        /// The phase name.
         public let phase: String
+        /// Items finished (done or failed) by every job's phase of that name.
         public var processed: UInt64
+        /// Items that failed in every job's phase of that name.
         public var itemsFailed: UInt64
     }
 

@@ -12,7 +12,9 @@ public final class JobStore: Sendable {
     /// Whether the store may be written. Read commands open read-only, so they work on a
     /// read-only mount and never create files.
     public enum AccessMode: Sendable {
+        /// Reads and writes; creates the store when asked to.
         case readWrite
+        /// Reads only; never creates or changes a file.
         case readOnly
     }
 
@@ -26,7 +28,10 @@ public final class JobStore: Sendable {
 
     /// The store directory.
     public let path: String
+    /// The LMDB environment the store lives in. A host opens its own named databases here
+    /// (`openDatabase(named:create:)`) so that its writes can share the store's transactions.
     public let environment: Environment
+    /// Whether the store was opened for writing.
     public let mode: AccessMode
     let databases: StoreDatabases
     let clock: @Sendable () -> Timestamp

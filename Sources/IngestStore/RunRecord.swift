@@ -3,6 +3,7 @@ public import IngestCore
 /// One `ingest run` of a store, kept for metrics: written when the run starts (no end yet)
 /// and again when it ends, so a run that was killed is seen as one that never finished.
 public struct RunRecord: Sendable, Equatable {
+    /// When the run started, by the wall clock.
     public var startedAt: Timestamp
     /// How long the run took; `nil` while it runs, or forever when it was killed.
     public var durationMilliseconds: UInt64?
@@ -11,6 +12,7 @@ public struct RunRecord: Sendable, Equatable {
     /// Commit latencies of the run, by bucket.
     public var commitLatency: LatencyBuckets
 
+    /// A run record; a run that just started has only its start time.
     public init(
         startedAt: Timestamp, durationMilliseconds: UInt64? = nil, exitCode: Int32? = nil,
         commitLatency: LatencyBuckets = LatencyBuckets()
@@ -37,19 +39,24 @@ public struct LatencyBuckets: Sendable, Equatable {
     /// milliseconds are typical and seconds mean trouble.
     public static let commitBounds: [Double] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
 
+    /// An empty histogram with these bucket bounds.
+    /// - Parameter upperBounds: Ascending upper bounds, in seconds.
     public init(upperBounds: [Double] = LatencyBuckets.commitBounds) {
         self.upperBounds = upperBounds
         counts = Array(repeating: 0, count: upperBounds.count + 1)
         sums = Array(repeating: 0, count: upperBounds.count + 1)
     }
 
+    /// Adds one observation to the first bucket whose bound it does not exceed.
     public mutating func record(seconds: Double) {
         let bucket = upperBounds.firstIndex { seconds <= $0 } ?? upperBounds.count
         counts[bucket] += 1
         sums[bucket] += seconds
     }
 
+    /// Observations in all buckets.
     public var count: UInt64 { counts.reduce(0, +) }
+    /// The sum of all observations, in seconds.
     public var sum: Double { sums.reduce(0, +) }
 
     /// One value per observation that puts every observation in its own bucket and adds up

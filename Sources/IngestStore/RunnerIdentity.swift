@@ -10,10 +10,14 @@ internal import Glibc
 /// so it works on boxes without a real-time clock, and a runner killed a moment ago in this
 /// boot is seen as dead at once — its pid is gone or belongs to a newer process.
 public struct RunnerIdentity: Sendable, Hashable, CustomStringConvertible {
+    /// The boot the process ran in (`/proc/sys/kernel/random/boot_id`).
     public let bootID: String
+    /// The process id.
     public let pid: Int32
+    /// The process's start time in clock ticks since boot, which tells a reused pid apart.
     public let startTicks: UInt64
 
+    /// An identity from its parts; ``current()`` gives this process's.
     public init(bootID: String, pid: Int32, startTicks: UInt64) {
         self.bootID = bootID
         self.pid = pid
@@ -33,6 +37,7 @@ public struct RunnerIdentity: Sendable, Hashable, CustomStringConvertible {
         return Self.startTicks(of: pid) == startTicks
     }
 
+    /// The pid, the start of the boot id and the start time, for logs and the journal.
     public var description: String { "pid \(pid) (boot \(bootID.prefix(8)), start \(startTicks))" }
 
     /// `/proc/sys/kernel/random/boot_id`, trimmed. Read once: it cannot change while this

@@ -49,6 +49,7 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
     static func newerSchema(_ path: String, found: UInt32, supported: UInt32) -> Self {
         .init(.newerSchema(path: path, found: found, supported: supported))
     }
+    /// There is no job `id` in the store.
     public static func jobNotFound(_ id: JobID) -> Self { .init(.jobNotFound(id)) }
     static func phaseNotFound(_ id: JobID, _ phase: String) -> Self { .init(.phaseNotFound(id, phase)) }
     static func jobExists(_ id: JobID, source: String) -> Self { .init(.jobExists(id, source: source)) }
@@ -67,6 +68,7 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
         return .init(.io(path: path, code))
     }
 
+    /// The kind of trouble; `ingest` maps it to an exit code.
     public var category: Category {
         switch kind {
         case .noStore, .jobNotFound, .phaseNotFound: .notFound
@@ -85,6 +87,7 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
         return nil
     }
 
+    /// What happened and what to do about it, for a person.
     public var description: String {
         switch kind {
         case .noStore(let path):

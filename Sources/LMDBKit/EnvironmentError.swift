@@ -80,6 +80,7 @@ public struct EnvironmentError: Error, Sendable, CustomStringConvertible {
         }
     }
 
+    /// What failed, where, and what to do about it.
     public var description: String {
         switch kind {
         case .notADirectory:
