@@ -18,6 +18,11 @@ public struct JobRecord: Sendable, Hashable {
     /// The sequence number the job's next journal line gets.
     var nextJournalSequence: UInt64
 
+    /// How many lines the job's journal has: every line written after this record was
+    /// read gets a sequence number at least this. Logs quote it to place an event among
+    /// the journal's lines (commit order), which wall clocks cannot do.
+    public var journalLength: UInt64 { nextJournalSequence }
+
     public init(source: String, plan: Plan, createdAt: Timestamp, settings: [UInt8] = []) {
         self.source = source
         self.plan = plan
