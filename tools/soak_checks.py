@@ -125,6 +125,12 @@ def job_problems(job: object) -> list[str]:
     # starts a phase of a held job: held and running never meet.
     if held and "running" in statuses:
         problems.append(f"{name}: held, yet phase(s) {[p['name'] for p in phases if p['status'] == 'running']} running")
+    # `ingest resume` clears the hold and sets the user-paused phases running in one
+    # transaction, so a phase paused by the user in a job that is not held means a resume
+    # was overwritten: the job would wait for a resume the user already gave.
+    user_paused = [p["name"] for p in phases if p["pauseReason"] == "user"]
+    if user_paused and not held:
+        problems.append(f"{name}: phase(s) {user_paused} paused by the user, but the job is not held (a resume was lost)")
     return problems
 
 
