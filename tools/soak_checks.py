@@ -349,18 +349,26 @@ def unreleased_claims(claims: list[Claim], holders: dict) -> list[str]:
 
 
 def parse_releases(log_text: str) -> dict:
-    """job id -> journal positions of the "releasing the lease" lines in a JSON log."""
+    """job id -> journal positions of the "releasing the lease" lines in a JSON log.
+
+    The line is logged inside the run's last transaction; when that transaction then fails
+    (the runner logs "cannot record the end of the run"), the release did not happen, and
+    the job's lines are dropped: the run held the job until it exited."""
     import json
     releases: dict[str, list[int]] = {}
+    failed: set[str] = set()
     for line in log_text.splitlines():
-        if "releasing the lease" not in line:
+        if "releasing the lease" not in line and "cannot record the end of the run" not in line:
             continue
         try:
             record = json.loads(line)
-            releases.setdefault(record["job"], []).append(int(record["journal"]))
+            if record["message"] == "releasing the lease":
+                releases.setdefault(record["job"], []).append(int(record["journal"]))
+            elif record["message"] == "cannot record the end of the run":
+                failed.add(record["job"])
         except (ValueError, KeyError, TypeError):
             continue
-    return releases
+    return {job: positions for job, positions in releases.items() if job not in failed}
 
 
 # ---------------------------------------------------------------------------------------
