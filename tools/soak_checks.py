@@ -252,6 +252,10 @@ class Overlaps:
     unresolved: int = 0          # neither shown: timing too close to call
     unknown_runners: list = field(default_factory=list)
     takeovers: dict = field(default_factory=dict)  # job -> claims that took a dead holder's lease
+    # job -> claims that may have: the holder logged its release and was SIGKILLed, maybe
+    # before the release committed (when its last transaction journals nothing, the two
+    # cannot be told apart, and either way it was dead before the claim)
+    possible_takeovers: dict = field(default_factory=dict)
 
 
 def claims_of(job_id: str, entries: list[dict]) -> list[Claim]:
@@ -278,7 +282,9 @@ def find_overlaps(claims: list[Claim], holders: dict, upper_bounds: dict) -> Ove
     it (`upper_bounds[job]`: (end wall time, highest sequence seen) pairs).
 
     For every claim by B after a claim by A (another process):
-      - A's release at E <= s_B: fine (released before);
+      - A's release at E <= s_B: fine. A logs it holding the write lock, so B's claim
+        committed after A's last transaction ended — committed (released) or cut off by
+        A's death;
       - A not killed, release at E > s_B: proven overlap (commit order alone);
       - A killed (or exited without a release line): fine if B's journal time is past A's
         kill (or exit); proven if a reader saw B's claim before A was sent its kill;
@@ -307,6 +313,8 @@ def find_overlaps(claims: list[Claim], holders: dict, upper_bounds: dict) -> Ove
                 release = min(released) if released else None
                 if release is not None and release <= later.sequence:
                     result.released_before += 1
+                    if earlier is job_claims[later_index - 1] and holder.killed_by == 9:
+                        result.possible_takeovers[job] = result.possible_takeovers.get(job, 0) + 1
                     continue
                 if earlier is job_claims[later_index - 1]:
                     took_dead_lease = True
