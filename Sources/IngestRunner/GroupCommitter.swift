@@ -271,9 +271,17 @@ actor GroupCommitter {
         let pauseReason: PauseReason? = if case .paused(let reason) = jobStop { reason } else { runStop }
         let store = store, job = job
         do {
+            let logger = logger
             let final = try await executor.write {
                 try store.write { batch in
-                    try GroupCommit.finish(batch: batch, job: job, failure: failure, pauseReason: pauseReason, runner: runner)
+                    let phases = try GroupCommit.finish(batch: batch, job: job, failure: failure, pauseReason: pauseReason, runner: runner)
+                    // Logged before the commit, with the journal position the release takes:
+                    // a process killed after this line may or may not have released, one killed
+                    // before it has not. tools/soak orders releases against other runners'
+                    // claims by this position. (A retry after map growth logs it again, alike.)
+                    let position = try batch.load(job.id)?.record.journalLength ?? 0
+                    logger.info("releasing the lease", metadata: ["job": "\(job.id)", "runner": "\(runner)", "journal": "\(position)"])
+                    return phases
                 }
             }
             phases = final

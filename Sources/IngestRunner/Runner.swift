@@ -126,7 +126,7 @@ public final class Runner: Sendable {
 
     /// Claims the first runnable job and starts its phases, in one transaction.
     private func claimNext(as identity: RunnerIdentity, skipping tried: Set<JobID>) async throws -> (JobContext, [PhaseState])? {
-        let store = store, only = configuration.onlyJob
+        let store = store, only = configuration.onlyJob, fault = configuration.fault
         return try await executor.write {
             let candidates: [JobID]
             if let only {
@@ -140,6 +140,9 @@ public final class Runner: Sendable {
                 // Runners in one process share a lease identity; this keeps them apart.
                 guard InProcessClaims.shared.insert(id, in: store) else { continue }
                 let started: (JobContext, [PhaseState])? = try store.write { batch in
+                    if fault == .stealLeases, let holder = try batch.leaseHolder(of: id) {
+                        try batch.releaseLease(id, for: holder)
+                    }
                     guard case .claimed = try batch.claim(id, for: identity) else { return nil }
                     let phases = try GroupCommit.start(batch: batch, job: id)
                     guard let (record, _) = try batch.load(id) else { return nil }

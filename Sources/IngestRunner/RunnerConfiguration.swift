@@ -36,6 +36,10 @@ public struct RunnerConfiguration: Sendable {
         /// outputs in a second one, with a pause between — the bug group commit exists to
         /// prevent. A kill between the two loses outputs whose items count as done.
         case splitCommit = "split-commit"
+        /// Takes a job even when a live runner holds its lease, as a runner whose liveness
+        /// check wrongly finds every holder dead would: two runners then run one job at once.
+        /// The negative control of the concurrency soak (tools/soak).
+        case stealLeases = "steal-leases"
     }
 
     /// A configuration; every value has the default `ingest run` uses.

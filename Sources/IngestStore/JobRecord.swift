@@ -21,6 +21,12 @@ public struct JobRecord: Sendable, Hashable {
     /// The sequence number the job's next journal line gets.
     var nextJournalSequence: UInt64
 
+    /// How many lines the job's journal has had (the oldest are dropped past
+    /// `JobStore.journalLimit`, the count goes on): every line written after this record was
+    /// read gets a sequence number at least this. Logs quote it to place an event among
+    /// the journal's lines (commit order), which wall clocks cannot do.
+    public var journalLength: UInt64 { nextJournalSequence }
+
     /// A new job's record: not held, no attempts.
     public init(source: String, plan: Plan, createdAt: Timestamp, settings: [UInt8] = []) {
         self.source = source

@@ -50,6 +50,11 @@ extension StoreBatch {
         return .claimed(previousHolderDiedThisBoot: diedThisBoot)
     }
 
+    /// The runner holding `id`'s lease, live or not; `nil` when no one holds it.
+    public func leaseHolder(of id: JobID) throws -> RunnerIdentity? {
+        try store.lease(id, in: transaction)
+    }
+
     /// Drops `runner`'s lease on `id`; a lease held by someone else is left alone.
     public func releaseLease(_ id: JobID, for runner: RunnerIdentity) throws {
         if try store.lease(id, in: transaction) == runner {
