@@ -21,12 +21,10 @@ struct ExecReply: Decodable {
     static func results(
         of line: [UInt8], count: Int, dimension: Int, offset: Int, prefix: String
     ) throws(EmbedderError) -> [Result<[Float], EmbedderError>] {
-        // JSON is UTF-8, and Foundation's JSON5 parser traps on some invalid UTF-8 (an
-        // unquoted key such as `{\xde\x89: 1}`) instead of throwing: refuse it first.
-        guard String(validating: line, as: UTF8.self) != nil else {
+        if let refusal = JSON5Guard.refusal(of: line) {
             throw EmbedderError(
                 scope: .batch,
-                message: prefix + "answered a line that is not UTF-8 text: «\(snippet(line))». It is restarted for the next batch."
+                message: prefix + "answered \(refusal): «\(snippet(line))». It is restarted for the next batch."
             )
         }
         let reply: ExecReply

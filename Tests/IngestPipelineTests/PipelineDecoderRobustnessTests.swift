@@ -101,6 +101,27 @@ struct PipelineDecoderRobustnessTests {
         }
     }
 
+    /// `fuzz-exec-reply`: Foundation's JSON5 number scanner traps on an exponent sign with
+    /// no digits after it (`1e-`), even inside valid UTF-8; such a line is now refused.
+    @Test("a reply number like 1e- is a batch error, not a crash", arguments: [
+        #"{"vectors": [[1, 0, 2], [075,1e-]]}"#, #"{"vectors": [[1e+]]}"#, #"{"vectors": [[1.5E-], [1]]}"#,
+    ])
+    func execReplyExponentWithoutDigits(line: String) {
+        #expect {
+            _ = try ExecReply.results(of: Array(line.utf8), count: 2, dimension: 3, offset: 0, prefix: "")
+        } throws: { error in
+            (error as? EmbedderError).map { $0.scope == .batch && $0.message.contains("exponent") } ?? false
+        }
+    }
+
+    @Test("exponents with digits, and e+ inside strings, still parse")
+    func execReplyValidExponents() throws {
+        let line = #"{"vectors": [[1e-3, 2.5E+2]], "errors": ["1e- in a 'reason'"]}"#
+        let results = try ExecReply.results(of: Array(line.utf8), count: 1, dimension: 2, offset: 0, prefix: "")
+        #expect(results.count == 1)
+        if case .failure(let error) = results.first { #expect(error.message.contains("1e- in a 'reason'")) }
+    }
+
     /// `fuzz-document-record`, `fuzz-chunk-record`: counts above 2^32 were truncated and
     /// flag bytes other than 0 and 1 read as false, so damaged records decoded as other values.
     @Test("out-of-range fields are refused, not truncated")
