@@ -33,7 +33,9 @@ extension FuzzCase {
         StoreSeeds.journalEvents.map { JournalEntry.encode($0, at: Timestamp(millisecondsSince1970: 1_764_000_000_000)) }
     }
 
+    /// A stored lease, and the same bytes as the `/proc/PID/stat` line liveness checks read.
     public static let leaseRecord = FuzzCase("lease-record") { bytes in
+        _ = RunnerIdentity.parseStartTicks(bytes.assumingMemoryBound(to: UInt8.self))
         guard let runner = try? RunnerIdentity(decoding: bytes) else { return }
         _ = runner.description
         let again = runner.encoded(claimedAt: 0).withUnsafeBytes { try? RunnerIdentity(decoding: $0) }
@@ -42,6 +44,7 @@ extension FuzzCase {
         [
             RunnerIdentity(bootID: "0f4c1d2e-5a6b-4c7d-8e9f-a0b1c2d3e4f5", pid: 4242, startTicks: 123_456).encoded(claimedAt: 9),
             RunnerIdentity(bootID: "", pid: -1, startTicks: .max).encoded(claimedAt: .max),
+            Array("4242 (ingest (run)) S 1 4242 4242 0 -1 4194560 2000 0 0 0 12 3 0 0 20 0 2 0 123456 1000000 500\n".utf8),
         ]
     }
 
