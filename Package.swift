@@ -102,7 +102,7 @@ let package = Package(
             path: "Tests/IngestTestSupport",
             swiftSettings: strictSettings
         ),
-        .testTarget(name: "IngestCoreTests", dependencies: ["IngestCore"], swiftSettings: strictSettings),
+        .testTarget(name: "IngestCoreTests", dependencies: ["IngestCore", "IngestTestSupport"], swiftSettings: strictSettings),
         .testTarget(
             name: "LMDBKitTests",
             dependencies: ["LMDBKit", "IngestTestSupport"],
@@ -129,7 +129,7 @@ let package = Package(
         ),
         .testTarget(
             name: "IngestPipelineTests",
-            dependencies: ["IngestPipeline", "IngestRunner", "IngestStore", "IngestCore", "IngestTestSupport"],
+            dependencies: ["IngestPipeline", "IngestRunner", "IngestStore", "IngestCore", "LMDBKit", "IngestTestSupport"],
             swiftSettings: strictSettings
         ),
         .testTarget(

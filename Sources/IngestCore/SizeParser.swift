@@ -10,9 +10,11 @@ public enum SizeParser {
             rest = rest.dropLast(suffix.count)
             break
         }
-        let multipliers: [Character: UInt64] = ["K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40]
+        // Looked up by String: uppercasing a character may give several ("ß" → "SS"), which
+        // `Character(_:)` would trap on.
+        let multipliers: [String: UInt64] = ["K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40]
         var multiplier: UInt64 = 1
-        if let last = rest.last, let found = multipliers[Character(last.uppercased())] {
+        if let last = rest.last, let found = multipliers[last.uppercased()] {
             multiplier = found
             rest = rest.dropLast()
         }

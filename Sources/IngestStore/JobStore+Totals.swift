@@ -29,11 +29,17 @@ extension JobStore {
                         index[spec.name] = slot
                         totals.append(PhaseTotals(phase: spec.name, processed: 0, itemsFailed: 0))
                     }
-                    totals[slot].processed += state.processed
-                    totals[slot].itemsFailed += state.itemsFailed
+                    // Saturating: damaged counts near 2^64 must not trap `ingest metrics`.
+                    totals[slot].processed = saturatingSum(totals[slot].processed, state.processed)
+                    totals[slot].itemsFailed = saturatingSum(totals[slot].itemsFailed, state.itemsFailed)
                 }
             }
             return totals
         }
     }
+}
+
+private func saturatingSum(_ lhs: UInt64, _ rhs: UInt64) -> UInt64 {
+    let (sum, overflow) = lhs.addingReportingOverflow(rhs)
+    return overflow ? .max : sum
 }

@@ -179,15 +179,21 @@ enum SchemaCheck {
             if try txn.mainDatabaseEntryCount() > 0 { throw StoreError.foreign(path) }
             return .empty
         }
-        guard let bytes = try txn.get(meta, Keys.Meta.schemaVersion), bytes.count == 4 else {
+        guard let bytes = try txn.get(meta, Keys.Meta.schemaVersion), let version = version(from: bytes) else {
             throw StoreError.damaged(path, "the meta database has no schema version")
         }
-        let version = bytes.reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
         if version > JobStore.schemaVersion {
             throw StoreError.newerSchema(path, found: version, supported: JobStore.schemaVersion)
         }
         if version == 0 { throw StoreError.damaged(path, "schema version 0") }
         return version < JobStore.schemaVersion ? .older(version) : .current
+    }
+
+    /// The schema version stored under `schema_version`: a big-endian u32, or `nil` when the
+    /// value is not 4 bytes.
+    static func version(from bytes: [UInt8]) -> UInt32? {
+        guard bytes.count == 4 else { return nil }
+        return bytes.reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
     }
 
     /// Creates the databases and writes the meta records of a new store, or migrates an

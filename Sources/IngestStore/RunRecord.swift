@@ -114,8 +114,15 @@ enum RunRecordCoding {
         for _ in 0..<boundCount { bounds.append(try reader.readDouble()) }
         var counts: [UInt64] = []
         var sums: [Double] = []
+        var total: UInt64 = 0
         for _ in 0...boundCount {
-            counts.append(try reader.readUInt64())
+            let countOffset = reader.offset
+            let count = try reader.readUInt64()
+            // `LatencyBuckets.count` adds them up; a damaged total past 2^64 must not trap there.
+            let (sum, overflow) = total.addingReportingOverflow(count)
+            guard !overflow else { throw .badValue("histogram counts that add up past 2^64", at: countOffset) }
+            total = sum
+            counts.append(count)
             sums.append(try reader.readDouble())
         }
         try reader.expectEnd()

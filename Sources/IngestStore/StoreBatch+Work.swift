@@ -83,11 +83,10 @@ extension StoreBatch {
 
     /// Records that phase `ordinal` finished `itemKey`: done, or failed with a reason.
     public func putReceipt(_ id: JobID, phase ordinal: Int, itemKey: [UInt8], failure: String?) throws {
-        var writer = ByteWriter(capacity: 16 + (failure?.utf8.count ?? 0))
-        writer.write(ItemReceipt.version)
-        writer.write(optional: failure)
-        writer.write(now.millisecondsSince1970)
-        try transaction.put(store.databases.items, Keys.item(id, phase: ordinal, itemKey: itemKey), writer.bytes)
+        try transaction.put(
+            store.databases.items, Keys.item(id, phase: ordinal, itemKey: itemKey),
+            ItemReceipt.encode(failure: failure, at: now)
+        )
     }
 
     /// How many entries wait in phase `ordinal`'s queue, as this transaction sees it.
@@ -126,6 +125,15 @@ public struct ItemReceipt: Sendable, Hashable {
     public let failure: String?
     /// When the receipt was written (the group commit's time).
     public let time: Timestamp
+
+    /// The stored value of a receipt; its phase and item key are in the record's key.
+    static func encode(failure: String?, at time: Timestamp) -> [UInt8] {
+        var writer = ByteWriter(capacity: 16 + (failure?.utf8.count ?? 0))
+        writer.write(version)
+        writer.write(optional: failure)
+        writer.write(time.millisecondsSince1970)
+        return writer.bytes
+    }
 
     init(phase: Int, itemKey: [UInt8], decoding buffer: UnsafeRawBufferPointer) throws(RecordError) {
         var reader = ByteReader(buffer)
