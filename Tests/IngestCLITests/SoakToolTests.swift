@@ -12,22 +12,10 @@ import Testing
 /// Needs `python3`, `mdb_stat` (lmdb-utils) and liblmdb on the machine (.ci/run installs them).
 @Suite("tools/soak", .serialized)
 struct SoakToolTests {
-    static let script = CrashtestToolTests.repositoryRoot.appendingPathComponent("tools/soak").path
-
     /// Runs the tool on the debug binary with `extra` arguments; returns its output and its
     /// JSON report.
     private func soak(_ extra: [String]) async throws -> (ProcessOutput, [String: Any]) {
-        #expect(FileManager.default.isExecutableFile(atPath: Self.script), "\(Self.script) is missing or not executable")
-        let directory = TemporaryDirectory("soak-tool")
-        let reportPath = directory.appending("report.json")
-        let arguments = ["--binary", ChildProcess.executable("ingest"), "--json", reportPath] + extra
-        // Neither the caller's store nor a fault the caller exported may leak into the runs.
-        let output = try await RunBlocking.run {
-            try ChildProcess.run(Self.script, arguments, environment: ["INGEST_STORE": nil, "INGEST_FAULT": nil], timeout: 480)
-        }
-        let report = (try? Data(contentsOf: URL(fileURLWithPath: reportPath)))
-            .flatMap { try? JSONSerialization.jsonObject(with: $0) as? [String: Any] } ?? [:]
-        return (output, report)
+        try await RepositoryTool.run("soak", extra, quick: false, timeout: 480)
     }
 
     @Test("20 s of four runners, readers and pause/resume: no job run twice, nothing lost, no reader slot left, no hang",
