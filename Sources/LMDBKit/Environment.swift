@@ -189,7 +189,14 @@ public final class Environment: @unchecked Sendable {
     ///   was opened read-only).
     public func write<R>(_ body: (WriteTransaction) throws -> R) throws -> R {
         guard !options.readOnly else { throw LMDBError.permissionDenied }
-        return try FaultGuard.marking(guardSlot) { try writeUnmarked(body) }
+        do {
+            return try FaultGuard.marking(guardSlot) { try writeUnmarked(body) }
+        } catch let error as LMDBError where error.meansDamagedFile {
+            // LMDB may have changed damaged pages in memory on the way to this error; with
+            // the guard installed the process ends here, as after a fault, with its message.
+            FaultGuard.exitForDamage(guardSlot)
+            throw error
+        }
     }
 
     private func writeUnmarked<R>(_ body: (WriteTransaction) throws -> R) throws -> R {

@@ -77,6 +77,16 @@ public enum FaultGuard {
         return try body()
     }
 
+    /// Ends the process the way a guarded fault does, for damage LMDB reported during a
+    /// write transaction: it may have followed damaged pages while changing them in memory,
+    /// so the heap is no longer to be trusted. Returns when the guard is not installed.
+    static func exitForDamage(_ slot: Int?) {
+        #if os(Linux)
+        guard let slot, let slots = FaultHandlerState.slots, slots[slot].used else { return }
+        printAndExit(slot, slots)
+        #endif
+    }
+
     /// Has LMDB call back here instead of printing and aborting when one of its assertions
     /// fails on this environment (a damaged page breaks what it assumes).
     static func watchAssertions(of handle: OpaquePointer, slot: Int) {

@@ -10,7 +10,7 @@ public class ReadTransaction {
     let environment: Environment
     private var finished = false
     /// The part of the map this transaction may read (see `MapWindow`).
-    private let window: MapWindow?
+    private var window: MapWindow?
     private let writable: Bool
 
     init(environment: Environment, flags: UInt32) throws {
@@ -30,8 +30,13 @@ public class ReadTransaction {
     /// hold a size or offset that reaches past it, and reading there would crash the process.
     /// - Throws: `LMDBError.corrupted` when it does not.
     func buffer(_ value: MDB_val) throws(LMDBError) -> UnsafeRawBufferPointer {
-        if let window, !window.allows(value.mv_data, count: value.mv_size, writable: writable) {
-            throw LMDBError.corrupted
+        if let current = window, !current.allows(value.mv_data, count: value.mv_size, writable: writable) {
+            // A large write transaction may spill dirty pages to the end of the file and read
+            // them back through the map: look at the file's size again before calling it damage.
+            window = writable ? environment.readableWindow() : current
+            if let window, !window.allows(value.mv_data, count: value.mv_size, writable: writable) {
+                throw LMDBError.corrupted
+            }
         }
         return UnsafeRawBufferPointer(start: value.mv_data, count: value.mv_size)
     }

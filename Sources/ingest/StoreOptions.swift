@@ -36,8 +36,8 @@ struct StoreOptions: ParsableArguments {
     private static func installFaultGuard() {
         guard !unguarded else { return }
         FaultGuard.install(exitStatus: ExitStatus.badData.rawValue) { path in
-            "ingest: error: the store at \(path) is damaged (reading it ran into a page outside the file or through a bad pointer); "
-                + "the command stopped before committing anything — run `ingest verify`, and restore the store from a backup"
+            "ingest: error: the store at \(path) is damaged (LMDB ran into a page outside the file or a bad pointer); "
+                + "the command stopped without committing the transaction it was in — run `ingest verify`, and restore the store from a backup"
         }
     }
 

@@ -24,7 +24,11 @@ struct Verify: ParsableCommand {
         } else {
             for problem in problems { print(problem.description) }
         }
-        if !problems.isEmpty { throw ExitStatus.badData }
+        if !problems.isEmpty {
+            let count = problems.count == 1 ? "1 problem" : "\(problems.count) problems"
+            printError("ingest: error: \(count) in the store at \(storeOptions.resolvedPath) (listed on stdout); restore it from a backup")
+            throw ExitStatus.badData
+        }
     }
 
     /// The pipeline's records, when the store has them (a store only a host used does not).
