@@ -111,14 +111,17 @@ struct DamagedPagesTests {
             #expect(verified?.status == 65, "seed \(seed): \(failed) failed but verify passed")
             // Each line names a database and a key (or page) before the colon.
             #expect(report.split(separator: "\n").allSatisfy { $0.contains(": ") && $0.split(separator: " ").count >= 3 }, "seed \(seed): \(report)")
-            // Writes on a store found damaged (the first few): documented codes, and a refusal
-            // changes nothing.
+            // Writes on a store found damaged (the first few): documented codes, and a command
+            // of one transaction that refuses changes nothing. (`run` commits group after group
+            // and stops at the first damage it meets: what it committed before stays.)
             guard writesChecked < 3 else { continue }
             writesChecked += 1
             for command in fixture.writeCommands() {
                 let before = fileBytes(store + "/data.mdb")
                 let output = try await fixture.run(command, store: store)
-                if output.status == 65 { #expect(fileBytes(store + "/data.mdb") == before, "seed \(seed): a refused \(command) wrote") }
+                if output.status == 65 && command.arguments.first != "run" {
+                    #expect(fileBytes(store + "/data.mdb") == before, "seed \(seed): a refused \(command) wrote")
+                }
             }
         }
         #expect(sawDamage, "no seed damaged anything the commands read; the test proves nothing")

@@ -34,7 +34,12 @@ struct Backup: ParsableCommand {
             let copy = try JobStore.open(at: target, mode: .readOnly)
             let problems = try StoreVerifier.verify(copy, additional: { try Verify.pipelineProblems(copy) })
             guard problems.isEmpty else {
-                throw CLIError(message: "the copy at \(target) does not verify: \(problems.prefix(3).map(\.description).joined(separator: "; "))", exitCode: ExitStatus.badData)
+                let found = problems.prefix(3).map(\.description).joined(separator: "; ")
+                throw CLIError(
+                    message: "the store at \(storeOptions.resolvedPath) is damaged: its copy at \(target) does not verify (\(found)); "
+                        + "the copy was kept — `ingest verify` lists every problem",
+                    exitCode: ExitStatus.badData
+                )
             }
             let jobs = try copy.countsByStatus().values.reduce(0, +)
             print("backed up \(jobs) jobs to \(target); verified")
