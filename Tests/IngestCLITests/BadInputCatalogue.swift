@@ -106,7 +106,7 @@ enum BadInputCatalogue {
     /// A row whose command fails argument validation before anything opens. The world's
     /// store is added unless the row is about `--store` itself or has no command to take it.
     private static func usage(_ id: String, _ situation: String, _ arguments: [String], message: String, withStore: Bool = true) -> BadInput {
-        BadInput(id: id, category: .flags, situation: situation, command: "ingest " + arguments.map { $0.isEmpty ? "\"\"" : $0 }.joined(separator: " "),
+        BadInput(id: id, category: .flags, situation: situation, command: "ingest " + arguments.map { $0.isEmpty || $0.contains(" ") ? "\"\($0)\"" : $0 }.joined(separator: " "),
                  exitCode: 64, message: message) { context in
             try await context.raw(arguments + (withStore ? ["--store", context.world.store] : []))
         }
