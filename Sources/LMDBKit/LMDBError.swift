@@ -84,7 +84,9 @@ public struct LMDBError: Error, RawRepresentable, Hashable, Sendable, CustomStri
         switch self {
         // LMDB flags a transaction as failed (`MDB_BAD_TXN` from then on) after it met a
         // bad page in places that do not report it themselves, such as opening a cursor.
-        case .invalid, .corrupted, .pageNotFound, .cursorFull, .versionMismatch, .panic, .badTransaction, .pageFull: true
+        // `MDB_INCOMPATIBLE` too: the stores open every database with the flags it was
+        // created with, so a database record or node whose flags disagree is damaged.
+        case .invalid, .corrupted, .pageNotFound, .cursorFull, .versionMismatch, .panic, .badTransaction, .pageFull, .incompatible: true
         default: false
         }
     }
@@ -101,6 +103,7 @@ public struct LMDBError: Error, RawRepresentable, Hashable, Sendable, CustomStri
         case .versionMismatch: "data.mdb was written by an incompatible LMDB version (MDB_VERSION_MISMATCH)"
         case .panic: "LMDB stopped after a fatal error (MDB_PANIC)"
         case .pageFull: "a page's free-space bounds are wrong, so LMDB found no room where there should be (MDB_PAGE_FULL)"
+        case .incompatible: "a database record or node has flags that disagree with the database (MDB_INCOMPATIBLE)"
         default: description
         }
     }
@@ -117,7 +120,7 @@ public struct LMDBError: Error, RawRepresentable, Hashable, Sendable, CustomStri
         case .noSpace: "the disk is full; free some space and run again"
         case .readersFull: "too many processes have the store open; stop some and try again"
         case .invalid, .versionMismatch: "the file is not an LMDB store this build can read; check the path"
-        case .corrupted, .pageNotFound, .cursorFull, .panic, .badTransaction, .pageFull: "the store is damaged; restore it from a backup"
+        case .corrupted, .pageNotFound, .cursorFull, .panic, .badTransaction, .pageFull, .incompatible: "the store is damaged; restore it from a backup"
         case .permissionDenied: "check the permissions of the store directory and its files"
         case .readOnlyFileSystem: "remount it read-write, or copy the store to a writable path"
         default: nil
