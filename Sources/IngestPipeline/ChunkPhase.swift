@@ -83,7 +83,7 @@ struct ChunkPhase: PhaseWorker {
 /// Reads chunk texts for the embed and index phases.
 enum ChunkTexts {
     static func read(_ ids: [[UInt8]], store: PipelineStore) throws -> [ChunkRecord?] {
-        try store.jobs.environment.read { txn in
+        try store.jobs.read { txn in
             try ids.map { id in try txn.get(store.chunks, id).flatMap(ChunkRecord.init(decoding:)) }
         }
     }

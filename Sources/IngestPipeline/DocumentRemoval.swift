@@ -10,9 +10,18 @@ enum DocumentRemoval {
         of document: DocumentRecord, key: [UInt8], in txn: WriteTransaction, store: PipelineStore
     ) throws {
         guard document.chunkCount != ChunkPhase.pendingChunks else { return }
-        for ordinal in 0..<Int(document.chunkCount) {
-            let id = PipelineKeys.chunkID(collection: Array(key.prefix(8)), document: document.sequence, ordinal: ordinal)
-            guard let bytes = try txn.get(store.chunks, id), let chunk = ChunkRecord(decoding: bytes) else { continue }
+        // Walk the chunks stored under the document's prefix rather than count up to its
+        // chunk count: a damaged count must not turn into billions of lookups.
+        var stored: [(id: [UInt8], chunk: ChunkRecord?)] = []
+        let prefix = PipelineKeys.chunkPrefix(collection: Array(key.prefix(8)), document: document.sequence)
+        try txn.scan(store.chunks, prefix: prefix) { id, bytes in
+            if let ordinal = PipelineKeys.chunkOrdinal(id), ordinal < Int(document.chunkCount) {
+                stored.append((Array(id), ChunkRecord(decoding: bytes)))
+            }
+            return true
+        }
+        for (id, chunk) in stored {
+            guard let chunk else { continue }
             if chunk.indexed {
                 try IndexStatistics.add(chunks: -1, tokens: -Int64(chunk.tokenCount), in: txn, store: store)
             }
@@ -63,9 +72,11 @@ enum IndexStatistics {
         var found: [(String, Int)] = []
         let prefix = Array("embedder:".utf8)
         try txn.scan(store.stats, prefix: prefix) { key, value in
-            if let dimension = Int(exactly: BigEndian.value(value)), (1...VectorRecord.maxDimension).contains(dimension) {
-                found.append((String(decoding: key.dropFirst(prefix.count), as: UTF8.self), dimension))
+            let dimension = BigEndian.value(value)
+            guard value.count == 8, (1...UInt64(VectorRecord.maxDimension)).contains(dimension) else {
+                throw StoreError.damagedRecord(in: "index_stats", key: key, "the embedder's dimension \(dimension) is not 1...\(VectorRecord.maxDimension)")
             }
+            found.append((String(decoding: key.dropFirst(prefix.count), as: UTF8.self), Int(dimension)))
             return true
         }
         return found

@@ -21,13 +21,16 @@ public struct IndexExport: Sendable {
     public init(_ store: PipelineStore) { self.store = store }
 
     /// Calls `body` with each chunk in order; only the sources in `sources` when given.
+    /// - Throws: `StoreError` naming the record when one does not decode: an export that
+    ///   quietly left damaged records out would compare equal to nothing and explain nothing.
     public func forEachChunk(sources: Set<String>? = nil, _ body: (ExportedChunk) throws -> Void) throws {
-        try store.jobs.environment.read { txn in
+        try store.jobs.read { txn in
             var sourceNames: [[UInt8]: String] = [:]
             try txn.scan(store.documents) { key, value in
-                guard key.count >= 8, let document = DocumentRecord(decoding: value),
-                    document.chunkCount != ChunkPhase.pendingChunks
-                else { return true }
+                guard key.count >= 8, let document = DocumentRecord(decoding: value) else {
+                    throw StoreError.damagedRecord(in: "documents", key: key, "the document record does not decode")
+                }
+                guard document.chunkCount != ChunkPhase.pendingChunks else { return true }
                 let collection = Array(key.prefix(8))
                 if sourceNames[collection] == nil {
                     sourceNames[collection] = try txn.get(store.stats, IndexStatistics.collectionKey(collection))
@@ -35,13 +38,28 @@ public struct IndexExport: Sendable {
                 }
                 let source = sourceNames[collection] ?? ""
                 if let sources, !sources.contains(source) { return true }
-                for ordinal in 0..<Int(document.chunkCount) {
-                    let id = PipelineKeys.chunkID(collection: collection, document: document.sequence, ordinal: ordinal)
-                    guard let chunk = try txn.get(store.chunks, id).flatMap(ChunkRecord.init(decoding:)) else { continue }
-                    let path = chunk.relativePath
-                    let vector = try txn.get(store.vectors, id).flatMap(VectorRecord.init(decoding:))
+                // The document's chunks are the keys under collection · sequence; walking them
+                // costs what is stored, whatever a damaged chunk count claims.
+                let prefix = PipelineKeys.chunkPrefix(collection: collection, document: document.sequence)
+                var chunks: [(ordinal: Int, id: [UInt8], record: ChunkRecord)] = []
+                try txn.scan(store.chunks, prefix: prefix) { id, bytes in
+                    guard let ordinal = PipelineKeys.chunkOrdinal(id), ordinal < Int(document.chunkCount) else { return true }
+                    guard let chunk = ChunkRecord(decoding: bytes) else {
+                        throw StoreError.damagedRecord(in: "chunks", key: id, "the chunk record does not decode")
+                    }
+                    chunks.append((ordinal, Array(id), chunk))
+                    return true
+                }
+                for (ordinal, id, chunk) in chunks {
+                    var vector: VectorRecord?
+                    if let bytes = try txn.get(store.vectors, id) {
+                        guard let decoded = VectorRecord(decoding: bytes) else {
+                            throw StoreError.damagedRecord(in: "vectors", key: id, "the vector record does not decode")
+                        }
+                        vector = decoded
+                    }
                     try body(ExportedChunk(
-                        source: source, document: path, ordinal: ordinal,
+                        source: source, document: chunk.relativePath, ordinal: ordinal,
                         textHash: SHA256.hexDigest(Array(chunk.text.utf8)),
                         vectorHash: vector.map { SHA256.hexDigest($0.valueBytes) } ?? "", indexed: chunk.indexed
                     ))

@@ -17,7 +17,7 @@ struct LoadSource: ItemSource {
         )
         // A source that vanished or cannot be read fails the phase: an empty walk would
         // otherwise read as "every file was deleted" and empty the index.
-        if let problem = walker.sourceProblem() { throw PipelineSettingsError("the source \(problem)") }
+        if let problem = walker.sourceProblem() { throw PipelineSettingsError(problem) }
         let after = checkpoint.map { String(decoding: $0, as: UTF8.self) }
         var items: [WorkItem] = []
         for entry in walker.entries(after: after) {

@@ -31,10 +31,22 @@ enum PipelineKeys {
     /// their postings are appended at the end of their B-trees instead of rewriting pages all
     /// over them at every group commit.
     static func chunkID(collection: [UInt8], document sequence: UInt32, ordinal: Int) -> [UInt8] {
-        var id = collection
-        withUnsafeBytes(of: sequence.bigEndian) { id.append(contentsOf: $0) }
+        var id = chunkPrefix(collection: collection, document: sequence)
         withUnsafeBytes(of: UInt32(truncatingIfNeeded: ordinal).bigEndian) { id.append(contentsOf: $0) }
         return id
+    }
+
+    /// The first 12 bytes of every chunk id of one version of a document.
+    static func chunkPrefix(collection: [UInt8], document sequence: UInt32) -> [UInt8] {
+        var prefix = collection
+        withUnsafeBytes(of: sequence.bigEndian) { prefix.append(contentsOf: $0) }
+        return prefix
+    }
+
+    /// The ordinal in a chunk id, or `nil` when the id is not 16 bytes.
+    static func chunkOrdinal(_ id: some Collection<UInt8>) -> Int? {
+        guard id.count == 16 else { return nil }
+        return Int(id.dropFirst(12).reduce(UInt32(0)) { $0 << 8 | UInt32($1) })
     }
 
     /// `index_stats` key of a collection's next document sequence number.
@@ -143,6 +155,8 @@ struct ChunkRecord: Equatable {
 /// A stored vector: which embedder made it, and its floats.
 struct VectorRecord: Equatable {
     static let version: UInt8 = 1
+    /// The largest dimension a stored vector may have.
+    static let maxDimension = 65_536
     var embedder: String
     var values: [Float]
 
@@ -162,13 +176,10 @@ struct VectorRecord: Equatable {
         self.values = values
     }
 
-    /// The longest vector stored: the largest `--dimension` an `exec:` embedder may have.
-    static let maxDimension = 65_536
-
     init?(decoding bytes: some Collection<UInt8>) {
         var reader = FieldReader(Array(bytes))
         guard reader.byte() == Self.version, let embedder = reader.string(), let count = reader.uint64(),
-            count <= Self.maxDimension, let raw = reader.bytes(Int(count) * 4), reader.atEnd
+            count <= UInt64(Self.maxDimension), let raw = reader.bytes(Int(count) * 4), reader.atEnd
         else { return nil }
         var values: [Float] = []
         values.reserveCapacity(Int(count))

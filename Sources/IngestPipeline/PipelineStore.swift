@@ -34,7 +34,7 @@ public struct PipelineStore: Sendable {
                 }
                 return database
             } catch let error as LMDBError {
-                throw PipelineStoreError.lmdb(name, error)
+                throw StoreError.lmdb(store.path, error)
             }
         }
         documents = try open("documents")
@@ -56,10 +56,6 @@ public struct PipelineStoreError: Error, Sendable, CustomStringConvertible {
 
     static func missingDatabase(_ name: String) -> PipelineStoreError {
         PipelineStoreError(description: "the store has no \(name) database yet; run `ingest submit` and `ingest run` first")
-    }
-
-    static func lmdb(_ name: String, _ error: LMDBError) -> PipelineStoreError {
-        PipelineStoreError(description: "cannot open the \(name) database: \(error)")
     }
 }
 

@@ -39,12 +39,12 @@ public struct SearchEngine: Sendable {
     public func search(_ query: String, k: Int, mode: SearchMode) async throws -> [SearchHit] {
         var queryVectors: [String: [Float]] = [:]
         if mode != .bm25 {
-            let embedders = try store.jobs.environment.read { txn in try IndexStatistics.embedders(in: txn, store: store) }
+            let embedders = try store.jobs.read { txn in try IndexStatistics.embedders(in: txn, store: store) }
             for (identity, dimension) in embedders {
                 queryVectors[identity] = try await Self.embedQuery(query, identity: identity, dimension: dimension)
             }
         }
-        return try store.jobs.environment.read { txn in
+        return try store.jobs.read { txn in
             let ranked: [([UInt8], Double)]
             switch mode {
             case .bm25: ranked = try bm25(query, k: k, txn: txn)

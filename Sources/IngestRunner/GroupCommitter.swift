@@ -35,6 +35,8 @@ actor GroupCommitter {
     enum JobStop: Sendable, Equatable {
         case paused(PauseReason)
         case failed(phase: Int, error: String)
+        /// The store turned out damaged: stop without writing anything more (see `storeDamaged`).
+        case storeDamaged
     }
 
     init(
@@ -128,6 +130,17 @@ actor GroupCommitter {
         await flush()
     }
 
+    /// The damage a read or write of this job ran into, if any.
+    private(set) var damage: StoreError?
+
+    /// Stops the job because the store is damaged. Nothing more is written — not even the
+    /// pause or the failure — since a write would build on the damage; the lease dies with
+    /// the process.
+    func storeDamaged(_ error: StoreError) {
+        if damage == nil { damage = error }
+        stop(.storeDamaged)
+    }
+
     /// Stops the job on its own account (user hold seen by the poller, worker failure).
     func stop(_ reason: JobStop) {
         if jobStop == nil { jobStop = reason }
@@ -216,7 +229,9 @@ actor GroupCommitter {
                 for item in items { ledgers[ordinal].finished[item.index] = item }
                 ledgers[ordinal].nextToCommit -= items.count
             }
-            if storeError?.category == .noSpace || diskLooksFull {
+            if let storeError, storeError.category == .damaged {
+                storeDamaged(storeError)
+            } else if storeError?.category == .noSpace || diskLooksFull {
                 stop(.paused(.diskFull))
             } else {
                 stop(.failed(phase: currentPhase, error: "cannot write to the store: \(error)"))
@@ -266,6 +281,7 @@ actor GroupCommitter {
     /// The last write of the run: commits what it can, then pauses the running phases with
     /// `reason` (or fails the phase a worker failed), and releases the lease — one transaction.
     func finish(runStop: PauseReason?, runner: RunnerIdentity) async -> JobOutcome {
+        if damage != nil { return .paused(runStop ?? .shutdown) }
         if writeError == nil { await flush() }
         let failure: (Int, String)? = if case .failed(let ordinal, let error) = jobStop { (ordinal, error) } else { nil }
         let pauseReason: PauseReason? = if case .paused(let reason) = jobStop { reason } else { runStop }

@@ -17,7 +17,8 @@ struct JobRun {
     let logger: Logger
     let events: @Sendable (RunEvent) -> Void
 
-    func run() async -> JobOutcome {
+    /// Runs the job; returns how it ended, and the damage that stopped it, if any.
+    func run() async -> (outcome: JobOutcome, damage: StoreError?) {
         let committer = GroupCommitter(
             store: store, executor: executor, job: job, phases: phases, workers: workers,
             configuration: configuration, runStop: runStop, logger: logger, events: events
@@ -35,7 +36,8 @@ struct JobRun {
             await runPhasesWithGrace(committer)
             helpers.cancelAll()
         }
-        return await committer.finish(runStop: runStop.reason, runner: runner)
+        let outcome = await committer.finish(runStop: runStop.reason, runner: runner)
+        return (outcome, await committer.damage)
     }
 
     /// Runs every phase's fetcher until all are done; once a stop is requested, in-flight
@@ -95,6 +97,9 @@ struct JobRun {
                 let page: [(WorkItem, UInt64?)]
                 do {
                     page = try await fetch(ordinal, after: checkpoint, sequence: lastSequence, limit: min(room, 256))
+                } catch let error as StoreError where error.category == .damaged {
+                    await committer.storeDamaged(error)
+                    break
                 } catch {
                     await committer.stop(.failed(phase: ordinal, error: "cannot read the phase's input: \(error)"))
                     break
@@ -152,6 +157,11 @@ struct JobRun {
                 return
             } catch {
                 if await shouldStop(committer) { return }
+                // Retrying cannot mend the store.
+                if let damage = error as? StoreError, damage.category == .damaged {
+                    await committer.storeDamaged(damage)
+                    return
+                }
                 guard attempt < configuration.maxRetries else {
                     let name = job.plan.phases[ordinal].name
                     await committer.stop(.failed(phase: ordinal, error: "\(name) failed after \(attempt + 1) attempts: \(error)"))

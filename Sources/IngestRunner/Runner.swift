@@ -80,7 +80,14 @@ public final class Runner: Sendable {
                 guard let (job, phases) = claimed else { break }
                 tried.insert(job.id)
                 logger.info("job claimed", metadata: ["job": "\(job.id)", "source": "\(job.source)", "runner": "\(identity)"])
-                let outcome = await run(job, phases: phases, identity: identity, stop: stop)
+                let (outcome, damage) = await run(job, phases: phases, identity: identity, stop: stop)
+                if let damage {
+                    // Nothing more is written to a damaged store; the run ends with the damage.
+                    logger.error("the store is damaged; stopping", metadata: ["job": "\(job.id)", "error": "\(damage)"])
+                    InProcessClaims.shared.remove(job.id, in: store)
+                    report.error = damage
+                    break
+                }
                 logger.info("job run ended", metadata: Self.metadata(job.id, outcome))
                 InProcessClaims.shared.remove(job.id, in: store)
                 report.outcomes.append((job.id, outcome))
@@ -103,25 +110,29 @@ public final class Runner: Sendable {
         }
     }
 
-    private func run(_ job: JobContext, phases: [PhaseState], identity: RunnerIdentity, stop: StopController) async -> JobOutcome {
+    private func run(
+        _ job: JobContext, phases: [PhaseState], identity: RunnerIdentity, stop: StopController
+    ) async -> (JobOutcome, StoreError?) {
         let definition: JobDefinition
         do {
             definition = try factory(job)
             guard definition.workers.count == job.plan.count else {
                 throw RunnerError.planMismatch(job: job.id.rawValue, phases: job.plan.count, workers: definition.workers.count)
             }
+        } catch let damage as StoreError where damage.category == .damaged {
+            return (.paused(.shutdown), damage)
         } catch {
             logger.error("cannot set up the job", metadata: ["job": "\(job.id)", "error": "\(error)"])
-            return await failSetup(job, error: "\(error)", identity: identity)
+            return (await failSetup(job, error: "\(error)", identity: identity), nil)
         }
         let run = JobRun(
             store: store, executor: executor, job: job, phases: phases,
             workers: definition.workers.map(ErasedWorker.init), source: definition.source,
             configuration: configuration, runStop: stop, runner: identity, logger: logger, events: events
         )
-        let outcome = await run.run()
+        let result = await run.run()
         definition.runEnded()
-        return outcome
+        return result
     }
 
     /// Claims the first runnable job and starts its phases, in one transaction.

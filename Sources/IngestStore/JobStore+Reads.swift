@@ -14,6 +14,15 @@ extension JobStore {
         }
     }
 
+    /// The page-level problems of the store's file (see `Environment.checkStructure`).
+    public func checkStructure() throws -> [StructureProblem] {
+        do {
+            return try environment.checkStructure()
+        } catch let error as LMDBError {
+            throw StoreError.lmdb(path, error)
+        }
+    }
+
     /// Whether the user holds `id` (`ingest pause`): the job record alone, no phases, no
     /// lease — cheap enough for a runner to poll.
     public func isHeld(_ id: JobID) throws -> Bool {
@@ -168,8 +177,14 @@ extension JobStore {
 
     /// Writes a compacted copy of the whole store into `directory` (existing and empty): one
     /// consistent snapshot, safe while others write.
-    /// - Throws: `StoreError` when the copy cannot be written.
+    ///
+    /// The file's structure is checked first: LMDB's compacting copy follows every page
+    /// without checks, and on a damaged one it overruns its own buffers.
+    /// - Throws: `StoreError` when the store is damaged or the copy cannot be written.
     public func copyCompacted(to directory: String) throws {
+        if let problem = try checkStructure().first {
+            throw StoreError.damaged(path, "\(problem); `ingest verify` lists every problem")
+        }
         do {
             try environment.copyCompacted(to: directory)
         } catch let error as LMDBError {

@@ -126,7 +126,11 @@ public final class JobStore: Sendable {
         if error.isMissing { return .noStore(path) }
         if error.isNotADirectory { return .cannotCreate(path, "it is a file, not a directory") }
         if error.meansDamagedFile { return .damaged(path, error.problem) }
-        if error.meansNotWritable { return .cannotCreate(path, error.code?.description ?? error.description) }
+        if error.meansUnusableLockFile { return .lockFile(error.description) }
+        if error.meansNotWritable {
+            guard let code = error.code else { return .cannotCreate(path, error.problem) }
+            return .cannotCreate(path, code.description + (code.hint.map { "; \($0)" } ?? ""))
+        }
         if let code = error.code { return .lmdb(path, code) }
         return .cannotCreate(path, error.description)
     }

@@ -1,5 +1,5 @@
 public import IngestCore
-internal import LMDBKit
+public import LMDBKit
 
 /// Something the store refused or could not do, with what a person needs to act on it.
 public struct StoreError: Error, Sendable, CustomStringConvertible {
@@ -37,6 +37,7 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
         case io(path: String, LMDBError)
         case readOnly(path: String)
         case busy(path: String, why: String)
+        case lockFile(why: String)
     }
 
     private let kind: Kind
@@ -60,11 +61,19 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
     }
     static func readOnly(_ path: String) -> Self { .init(.readOnly(path: path)) }
     static func busy(_ path: String, _ why: String) -> Self { .init(.busy(path: path, why: why)) }
+    static func lockFile(_ why: String) -> Self { .init(.lockFile(why: why)) }
 
-    /// Wraps an LMDB failure during an operation on the store at `path`.
-    static func lmdb(_ path: String, _ code: LMDBError) -> Self {
+    /// A record of `database` under `key` that does not decode or contradicts another: for
+    /// layers above the job store (the pipeline's databases).
+    public static func damagedRecord(in database: String, key: some Collection<UInt8>, _ problem: String) -> Self {
+        corruptRecord(database, key: Array(key), RecordError(detail: problem))
+    }
+
+    /// Wraps an LMDB failure during an operation on the store at `path`: damage, no space,
+    /// or an I/O error, by its code.
+    public static func lmdb(_ path: String, _ code: LMDBError) -> Self {
         if code.meansNoSpace { return .init(.noSpace(path: path, code)) }
-        if code.meansDamagedFile { return .init(.damaged(path: path, why: code.description)) }
+        if code.meansDamagedFile { return .init(.damaged(path: path, why: code.damageDescription)) }
         return .init(.io(path: path, code))
     }
 
@@ -73,7 +82,7 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
         switch kind {
         case .noStore, .jobNotFound, .phaseNotFound: .notFound
         case .jobExists, .transition, .held: .conflict
-        case .damaged, .foreign, .newerSchema, .corruptRecord: .damaged
+        case .damaged, .foreign, .newerSchema, .corruptRecord, .lockFile: .damaged
         case .cannotCreate, .readOnly: .cannotCreate
         case .noSpace: .noSpace
         case .io: .io
@@ -95,7 +104,8 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
         case .cannotCreate(let path, let why):
             "cannot create or open the store at \(path): \(why)"
         case .damaged(let path, let why):
-            "the store at \(path) is damaged (\(why)); it was left untouched — restore it from a backup"
+            "the store at \(path) is damaged (\(why)); nothing was written to it after the damage was found — "
+                + "`ingest verify` lists the problems; restore the store from a backup"
         case .foreign(let path):
             "\(path) holds an LMDB environment that is not an ingest store; it was left untouched — use another --store path"
         case .newerSchema(let path, let found, let supported):
@@ -120,6 +130,8 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
             "the store at \(path) is open read-only; this command needs to write"
         case .busy(let path, let why):
             "the store at \(path) is busy: \(why)"
+        case .lockFile(let why):
+            why
         }
     }
 

@@ -12,16 +12,40 @@ public struct Inconsistency: Sendable, Hashable, CustomStringConvertible {
 
     /// The database, the key and the problem, on one line.
     public var description: String { "\(database) \(key): \(problem)" }
+
+    init(database: String, key: String, problem: String) {
+        self.database = database
+        self.key = key
+        self.problem = problem
+    }
+
+    /// A problem with the record under `key` (raw bytes, shown printable) in `database`.
+    public init(database: String, key: some Collection<UInt8>, problem: String) {
+        self.init(database: database, key: StoreError.printable(Array(key)), problem: problem)
+    }
+
+    /// A page-level problem: keyed by the nearest key, or by the page when there is none.
+    init(_ structure: StructureProblem) {
+        database = structure.database
+        key = structure.key.map(StoreError.printable) ?? structure.page.map { "page \($0)" } ?? "-"
+        problem = (structure.key != nil ? structure.page.map { "page \($0): " } ?? "" : "") + structure.detail
+    }
 }
 
 /// Walks every record and index of a store and reports what does not add up: records
 /// that do not decode, missing phases, `by_status` entries that disagree with the status
 /// derived from the phases, journal lines past the job's sequence, unreadable leases.
 public enum StoreVerifier {
-    /// Checks the whole store in one read transaction (a consistent snapshot).
+    /// Checks the whole store: first the B-trees of the file page by page (without trusting
+    /// them), then — only when they are sound, as LMDB could not read them safely otherwise —
+    /// every record, in one read transaction (a consistent snapshot).
+    /// - Parameter additional: Checks of other layers' records (the pipeline's), run only
+    ///   when the structure is sound.
     /// - Returns: Every inconsistency found; empty when the store is sound.
-    public static func verify(_ store: JobStore) throws -> [Inconsistency] {
-        try store.read { txn in try verify(store.databases, in: txn) }
+    public static func verify(_ store: JobStore, additional: () throws -> [Inconsistency] = { [] }) throws -> [Inconsistency] {
+        let structure = try store.checkStructure()
+        guard structure.isEmpty else { return structure.map(Inconsistency.init) }
+        return try store.read { txn in try verify(store.databases, in: txn) } + additional()
     }
 
     static func verify(_ databases: StoreDatabases, in txn: ReadTransaction) throws -> [Inconsistency] {
@@ -31,6 +55,7 @@ public enum StoreVerifier {
         }
         var derived: [JobID: JobStatus] = [:]
         var journalEnds: [JobID: UInt64] = [:]
+        var phaseCounts: [JobID: Int] = [:]
         try txn.scan(databases.jobs) { key, value in
             guard let id = JobID(storedBytes: key) else {
                 report("jobs", key, "key is not a valid job id")
@@ -42,6 +67,7 @@ public enum StoreVerifier {
                 return true
             }
             journalEnds[id] = record.nextJournalSequence
+            phaseCounts[id] = record.plan.count
             var statuses: [PhaseStatus] = []
             for ordinal in 0..<record.plan.count {
                 let phaseKey = Keys.phase(id, ordinal: ordinal)
@@ -101,6 +127,7 @@ public enum StoreVerifier {
             }
             return true
         }
+        try verifyWork(databases, in: txn, phaseCounts: phaseCounts, report: report)
         return found
     }
 }

@@ -27,10 +27,7 @@ public final class Cursor {
         let code = mdb_cursor_get(handle, &keyValue, &dataValue, operation)
         if code == MDB_NOTFOUND { return nil }
         try transaction.noteResult(code)
-        return Entry(
-            key: UnsafeRawBufferPointer(start: keyValue.mv_data, count: keyValue.mv_size),
-            value: UnsafeRawBufferPointer(start: dataValue.mv_data, count: dataValue.mv_size)
-        )
+        return Entry(key: try transaction.buffer(keyValue), value: try transaction.buffer(dataValue))
     }
 
     /// Moves to the first entry whose key is at or after `key` in byte order.

@@ -26,39 +26,43 @@ enum DataFileCheck {
         return found == magic ? nil : .invalid
     }
 
+    /// What is wrong with the meta pages, or `nil` when both are sound (or the file is new).
+    /// LMDB itself would only notice a bad magic or version (see `MetaPage`).
+    static func metaProblem(in directory: String) -> String? {
+        guard MemoryLayout<Int>.size == 8, let (pages, fileSize) = MetaPage.read(from: directory), fileSize > 0 else { return nil }
+        guard let first = pages[0] else { return "data.mdb is \(fileSize) bytes, too short for its meta pages" }
+        guard let second = pages[1] else {
+            let problems = first.problems()
+            if !problems.isEmpty { return "meta page 0: " + problems.joined(separator: "; ") }
+            return "data.mdb is \(fileSize) bytes, too short for its meta pages"
+        }
+        let found = [first, second].compactMap { page -> String? in
+            let problems = page.problems()
+            return problems.isEmpty ? nil : "meta page \(page.index): " + problems.joined(separator: "; ")
+        }
+        if !found.isEmpty { return found.joined(separator: "; ") }
+        if first.pageSize != second.pageSize {
+            return "the meta pages disagree on the page size (\(first.pageSize) and \(second.pageSize))"
+        }
+        // Each commit writes meta page (id & 1) with id one past the other's; a fresh file
+        // has 0 on both, a compacted copy 0 and 1.
+        let (zero, one) = (first.transaction, second.transaction)
+        guard (zero == 0 && one == 0) || zero &+ 1 == one || one &+ 1 == zero else {
+            return "the meta pages' transaction ids \(zero) and \(one) are not consecutive"
+        }
+        return nil
+    }
+
     /// The file size the newest meta page's root pages need, and the size the file has, when
     /// the file is too short for them; `nil` when it is long enough.
     ///
     /// The roots are written in the same commit as the meta page that names them, and new
     /// pages go to the end of the file, so a truncated file almost always loses them.
     static func truncation(in directory: String, pageSize: Int) -> (needed: Int, actual: Int)? {
-        let descriptor = Glibc.open(directory + "/data.mdb", O_RDONLY)
-        guard descriptor >= 0, pageSize > 0 else { return nil }
-        defer { close(descriptor) }
-        var info = stat()
-        guard fstat(descriptor, &info) == 0 else { return nil }
-        let actual = Int(info.st_size)
-        // MDB_meta after the page header: magic, version (u32 each), address, map size
-        // (words), then the free and main MDB_db records (48 bytes each, root last), then
-        // the last page and the transaction id.
-        let word = MemoryLayout<Int>.size
-        let databases = metaOffset + 8 + 2 * word
-        let databaseSize = 8 + 5 * word
-        var newest: (txnid: UInt64, roots: [UInt64])?
-        for page in 0..<2 {
-            var meta = [UInt8](repeating: 0, count: databases + 2 * databaseSize + 2 * word)
-            let count = meta.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress, $0.count, off_t(page * pageSize)) }
-            guard count == meta.count else { continue }
-            func value(at offset: Int) -> UInt64 {
-                meta[offset..<(offset + 8)].reversed().reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
-            }
-            let txnid = value(at: databases + 2 * databaseSize + 8)
-            let roots = [value(at: databases + databaseSize - 8), value(at: databases + 2 * databaseSize - 8)]
-            if newest == nil || txnid > newest?.txnid ?? 0 { newest = (txnid, roots) }
-        }
-        guard let roots = newest?.roots else { return nil }
-        let invalid = UInt64.max
-        let highest = roots.filter { $0 != invalid }.max() ?? 1
+        guard pageSize > 0, MemoryLayout<Int>.size == 8, let (pages, actual) = MetaPage.read(from: directory) else { return nil }
+        guard let newest = pages.compactMap({ $0 }).max(by: { $0.transaction < $1.transaction }) else { return nil }
+        let roots = [newest.freeRoot, newest.mainRoot].filter { $0 != MetaPage.invalidPage }
+        let highest = roots.max() ?? 1
         let needed = (Int(clamping: highest) + 1) * pageSize
         return actual < needed ? (needed, actual) : nil
     }

@@ -28,6 +28,11 @@ public final class Environment: @unchecked Sendable {
     /// Handles opened so far. LMDB forbids opening databases from concurrent transactions,
     /// so `openDatabase` opens under this lock and hands out cached handles afterwards.
     private let openedDatabases = Mutex<[String: Database]>([:])
+    /// Where `data.mdb` is mapped; it moves when the map is resized.
+    private let mapRange: Mutex<MapRange?>
+    private let dataDescriptor: Int32
+    /// This store's entry in `FaultGuard`, when the guard is installed.
+    private let guardSlot: Int?
 
     private init(handle: OpaquePointer, path: String, options: EnvironmentOptions, identity: FileIdentity, mapSize: Int) {
         self.handle = handle
@@ -35,10 +40,34 @@ public final class Environment: @unchecked Sendable {
         self.options = options
         self.identity = identity
         self.currentMapSize = Mutex(mapSize)
+        var descriptor: Int32 = -1
+        if mdb_env_get_fd(handle, &descriptor) != MDB_SUCCESS { descriptor = -1 }
+        self.dataDescriptor = descriptor
+        let range = MapLocator.mapping(ofDataFileIn: path)
+        self.mapRange = Mutex(range)
+        self.guardSlot = FaultGuard.register(path, range: range)
+        if let guardSlot { FaultGuard.watchAssertions(of: handle, slot: guardSlot) }
+    }
+
+    /// What a transaction beginning now may read of the map (`nil` when the map could not
+    /// be located; then nothing is checked).
+    func readableWindow() -> MapWindow? {
+        guard options.checksMapBounds, let range = mapRange.withLock({ $0 }), dataDescriptor >= 0 else { return nil }
+        var info = stat()
+        guard fstat(dataDescriptor, &info) == 0 else { return nil }
+        return range.window(fileSize: Int(info.st_size))
+    }
+
+    /// Looks the map up again after LMDB remapped it (only while no transaction is open).
+    private func relocateMap() {
+        let range = MapLocator.mapping(ofDataFileIn: path)
+        mapRange.withLock { $0 = range }
+        if let guardSlot { FaultGuard.update(guardSlot, range: range) }
     }
 
     deinit {
         EnvironmentRegistry.shared.closing(identity) {
+            if let guardSlot { FaultGuard.unregister(guardSlot) }
             mdb_env_close(handle)
         }
     }
@@ -68,6 +97,9 @@ public final class Environment: @unchecked Sendable {
         if let code = DataFileCheck.headerProblem(in: path) {
             throw .lmdb(path, "cannot open the store", code)
         }
+        if let problem = DataFileCheck.metaProblem(in: path) {
+            throw .damagedMeta(path, problem)
+        }
         let identity = FileIdentity(device: UInt64(info.st_dev), inode: UInt64(info.st_ino))
         return try EnvironmentRegistry.shared.openOrReuse(identity) { () throws(EnvironmentError) -> Environment in
             try makeEnvironment(path: path, options: options, identity: identity)
@@ -77,29 +109,7 @@ public final class Environment: @unchecked Sendable {
     }
 
     private static func makeEnvironment(path: String, options: EnvironmentOptions, identity: FileIdentity) throws(EnvironmentError) -> Environment {
-        var pointer: OpaquePointer?
-        do {
-            try check(mdb_env_create(&pointer))
-        } catch {
-            throw .lmdb(path, "cannot create an LMDB environment for", error)
-        }
-        guard let handle = pointer else { throw .lmdb(path, "cannot create an LMDB environment for", .noMemory) }
-        var flags = UInt32(MDB_NOTLS)
-        if options.readOnly { flags |= UInt32(MDB_RDONLY) }
-        switch options.durability {
-        case .full: break
-        case .noMetaSync: flags |= UInt32(MDB_NOMETASYNC)
-        case .noSync: flags |= UInt32(MDB_NOSYNC)
-        }
-        do {
-            try check(mdb_env_set_maxdbs(handle, MDB_dbi(options.maxDatabases)))
-            try check(mdb_env_set_maxreaders(handle, options.maxReaders))
-            try check(mdb_env_set_mapsize(handle, options.mapSize))
-            try check(mdb_env_open(handle, path, flags, mdb_mode_t(options.fileMode)))
-        } catch {
-            mdb_env_close(handle)
-            throw .lmdb(path, "cannot open the store", error)
-        }
+        let handle = try EnvironmentHandle.open(path: path, options: options)
         var envInfo = MDB_envinfo()
         var envStat = MDB_stat()
         mdb_env_info(handle, &envInfo)
@@ -148,6 +158,10 @@ public final class Environment: @unchecked Sendable {
     /// - Returns: What `body` returns.
     /// - Throws: What `body` throws, or an `LMDBError` from `mdb_txn_begin`.
     public func read<R>(_ body: (ReadTransaction) throws -> R) throws -> R {
+        try FaultGuard.marking(guardSlot) { try readUnmarked(body) }
+    }
+
+    private func readUnmarked<R>(_ body: (ReadTransaction) throws -> R) throws -> R {
         while true {
             do {
                 return try resizeLock.withShared {
@@ -175,6 +189,17 @@ public final class Environment: @unchecked Sendable {
     ///   was opened read-only).
     public func write<R>(_ body: (WriteTransaction) throws -> R) throws -> R {
         guard !options.readOnly else { throw LMDBError.permissionDenied }
+        do {
+            return try FaultGuard.marking(guardSlot) { try writeUnmarked(body) }
+        } catch let error as LMDBError where error.meansDamagedFile {
+            // LMDB may have changed damaged pages in memory on the way to this error; with
+            // the guard installed the process ends here, as after a fault, with its message.
+            FaultGuard.exitForDamage(guardSlot)
+            throw error
+        }
+    }
+
+    private func writeUnmarked<R>(_ body: (WriteTransaction) throws -> R) throws -> R {
         while true {
             do {
                 return try resizeLock.withShared {
@@ -206,6 +231,7 @@ public final class Environment: @unchecked Sendable {
             let next = min(options.maxMapSize, current > options.maxMapSize / 2 ? options.maxMapSize : current * 2)
             try check(mdb_env_set_mapsize(handle, next))
             currentMapSize.withLock { $0 = next }
+            relocateMap()
         }
     }
 
@@ -216,6 +242,7 @@ public final class Environment: @unchecked Sendable {
             var info = MDB_envinfo()
             mdb_env_info(handle, &info)
             currentMapSize.withLock { $0 = info.me_mapsize }
+            relocateMap()
         }
     }
 
@@ -241,8 +268,10 @@ public final class Environment: @unchecked Sendable {
     ///
     /// Wraps `mdb_env_copy2` with `MDB_CP_COMPACT`.
     public func copyCompacted(to directory: String) throws {
-        try resizeLock.withShared { () throws(LMDBError) in
-            try check(mdb_env_copy2(handle, directory, UInt32(MDB_CP_COMPACT)))
+        try FaultGuard.marking(guardSlot) {
+            try resizeLock.withShared { () throws(LMDBError) in
+                try check(mdb_env_copy2(handle, directory, UInt32(MDB_CP_COMPACT)))
+            }
         }
     }
 

@@ -6,6 +6,9 @@ public struct EnvironmentError: Error, Sendable, CustomStringConvertible {
         case missing
         case networkFileSystem(String)
         case truncated(expected: Int, actual: Int)
+        case damagedMeta(String)
+        case lockFileInUse(LMDBError)
+        case lockFileNotWritable
         case openedDifferently
         case lmdb(operation: String, LMDBError)
     }
@@ -27,6 +30,9 @@ public struct EnvironmentError: Error, Sendable, CustomStringConvertible {
     static func truncated(_ path: String, expected: Int, actual: Int) -> Self {
         .init(.truncated(expected: expected, actual: actual), path: path)
     }
+    static func damagedMeta(_ path: String, _ detail: String) -> Self { .init(.damagedMeta(detail), path: path) }
+    static func lockFileInUse(_ path: String, _ code: LMDBError) -> Self { .init(.lockFileInUse(code), path: path) }
+    static func lockFileNotWritable(_ path: String) -> Self { .init(.lockFileNotWritable, path: path) }
     static func openedDifferently(_ path: String) -> Self { .init(.openedDifferently, path: path) }
     static func lmdb(_ path: String, _ operation: String, _ code: LMDBError) -> Self {
         .init(.lmdb(operation: operation, code), path: path)
@@ -56,16 +62,24 @@ public struct EnvironmentError: Error, Sendable, CustomStringConvertible {
     /// True when the files are there but are not a readable LMDB environment.
     public var meansDamagedFile: Bool {
         switch kind {
-        case .truncated: true
+        case .truncated, .damagedMeta: true
         case .lmdb(_, let code): code.meansDamagedFile
         default: false
         }
+    }
+
+    /// True when `lock.mdb` is not a lock file LMDB can use and another process holds it, so
+    /// LMDB may not rebuild it (it rebuilds it when it is the only user).
+    public var meansUnusableLockFile: Bool {
+        if case .lockFileInUse = kind { return true }
+        return false
     }
 
     /// True when the store cannot be written because of permissions or a read-only mount.
     public var meansNotWritable: Bool {
         switch kind {
         case .lmdb(_, let code): code == .permissionDenied || code == .readOnlyFileSystem
+        case .lockFileNotWritable: true
         default: false
         }
     }
@@ -75,7 +89,9 @@ public struct EnvironmentError: Error, Sendable, CustomStringConvertible {
     public var problem: String {
         switch kind {
         case .truncated(let expected, let actual): "data.mdb is truncated: \(actual) bytes, the store needs \(expected)"
-        case .lmdb(_, let code): code.description
+        case .damagedMeta(let detail): detail
+        case .lmdb(_, let code): code.damageDescription
+        case .lockFileNotWritable: "lock.mdb is not writable and another process has the store open"
         default: description
         }
     }
@@ -91,6 +107,14 @@ public struct EnvironmentError: Error, Sendable, CustomStringConvertible {
             "\(path) is on a network file system (\(type)); LMDB's locking does not work there, use a local disk"
         case .truncated(let expected, let actual):
             "\(path)/data.mdb is truncated (\(actual) bytes, the store needs \(expected)); restore it from a backup"
+        case .lockFileInUse(let code):
+            "\(path)/lock.mdb is not a lock file this LMDB can use (\(code)) and another process has the store open, "
+                + "so it cannot be rebuilt; stop the processes using the store and run again (data.mdb was not touched)"
+        case .lockFileNotWritable:
+            "\(path)/lock.mdb is not writable for this user and another process has the store open; reading without "
+                + "LMDB's lock could see pages that process is rewriting — read it as the store's owner, or when nothing else uses it"
+        case .damagedMeta(let detail):
+            "\(path)/data.mdb has a damaged meta page (\(detail)); restore it from a backup"
         case .openedDifferently:
             "\(path) is already open read-only in this process and cannot be reopened for writing"
         case .lmdb(let operation, let code):

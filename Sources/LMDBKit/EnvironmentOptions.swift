@@ -27,6 +27,9 @@ public struct EnvironmentOptions: Sendable, Equatable {
     public var readOnly: Bool
     /// Permissions for newly created files.
     public var fileMode: UInt32
+    /// Whether every key and value read is checked to lie within the file before it is
+    /// handed out (see `MapWindow`). Only a negative control turns it off.
+    public var checksMapBounds = true
 
     /// Options; the defaults suit a job store: full sync, a 16 MiB map that may grow to
     /// 64 GiB (1 GiB on 32-bit), 32 named databases, 126 readers.

@@ -84,8 +84,29 @@ public struct LMDBError: Error, RawRepresentable, Hashable, Sendable, CustomStri
     /// True for codes that mean the file itself is damaged or not an LMDB file.
     public var meansDamagedFile: Bool {
         switch self {
-        case .invalid, .corrupted, .pageNotFound, .cursorFull, .versionMismatch, .panic: true
+        // LMDB flags a transaction as failed (`MDB_BAD_TXN` from then on) after it met a
+        // bad page in places that do not report it themselves, such as opening a cursor.
+        // `MDB_INCOMPATIBLE` too: the stores open every database with the flags it was
+        // created with, so a database record or node whose flags disagree is damaged.
+        case .invalid, .corrupted, .pageNotFound, .cursorFull, .versionMismatch, .panic, .badTransaction, .pageFull, .incompatible: true
         default: false
+        }
+    }
+
+    /// For a code that means damage (`meansDamagedFile`): what LMDB ran into, in words a
+    /// person can act on; otherwise the plain description.
+    public var damageDescription: String {
+        switch self {
+        case .pageNotFound: "a page number points past the end of the data (MDB_PAGE_NOTFOUND)"
+        case .corrupted: "a page or record points outside the file or is of the wrong type (MDB_CORRUPTED)"
+        case .badTransaction: "LMDB met a bad page while reading (MDB_BAD_TXN)"
+        case .cursorFull: "a B-tree is deeper than LMDB allows, so its pages loop (MDB_CURSOR_FULL)"
+        case .invalid: "data.mdb is not an LMDB file (MDB_INVALID)"
+        case .versionMismatch: "data.mdb was written by an incompatible LMDB version (MDB_VERSION_MISMATCH)"
+        case .panic: "LMDB stopped after a fatal error (MDB_PANIC)"
+        case .pageFull: "a page's free-space bounds are wrong, so LMDB found no room where there should be (MDB_PAGE_FULL)"
+        case .incompatible: "a database record or node has flags that disagree with the database (MDB_INCOMPATIBLE)"
+        default: description
         }
     }
 
@@ -101,9 +122,9 @@ public struct LMDBError: Error, RawRepresentable, Hashable, Sendable, CustomStri
         case .noSpace: "the disk is full; free some space and run again"
         case .readersFull: "too many processes have the store open; stop some and try again"
         case .invalid, .versionMismatch: "the file is not an LMDB store this build can read; check the path"
-        case .corrupted, .pageNotFound, .cursorFull, .panic: "the store is damaged; restore it from a backup"
+        case .corrupted, .pageNotFound, .cursorFull, .panic, .badTransaction, .pageFull, .incompatible: "the store is damaged; restore it from a backup"
         case .permissionDenied: "check the permissions of the store directory and its files"
-        case .readOnlyFileSystem: "the store is on a read-only file system; use a writable path"
+        case .readOnlyFileSystem: "remount it read-write, or copy the store to a writable path"
         default: nil
         }
     }

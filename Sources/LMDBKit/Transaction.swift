@@ -9,6 +9,9 @@ public class ReadTransaction {
     let handle: OpaquePointer
     let environment: Environment
     private var finished = false
+    /// The part of the map this transaction may read (see `MapWindow`).
+    private var window: MapWindow?
+    private let writable: Bool
 
     init(environment: Environment, flags: UInt32) throws {
         var pointer: OpaquePointer?
@@ -16,6 +19,26 @@ public class ReadTransaction {
         guard let handle = pointer else { throw LMDBError.badTransaction }
         self.handle = handle
         self.environment = environment
+        writable = flags & UInt32(MDB_RDONLY) == 0
+        // Taken once the transaction has begun: its snapshot's pages were written before the
+        // meta page that names them, so the file is at least this long for every one of them.
+        // (Taken earlier, a commit landing in between would look like damage.)
+        window = environment.readableWindow()
+    }
+
+    /// `value` as a buffer, after checking that it lies within the file: a damaged page can
+    /// hold a size or offset that reaches past it, and reading there would crash the process.
+    /// - Throws: `LMDBError.corrupted` when it does not.
+    func buffer(_ value: MDB_val) throws(LMDBError) -> UnsafeRawBufferPointer {
+        if let current = window, !current.allows(value.mv_data, count: value.mv_size, writable: writable) {
+            // A large write transaction may spill dirty pages to the end of the file and read
+            // them back through the map: look at the file's size again before calling it damage.
+            window = writable ? environment.readableWindow() : current
+            if let window, !window.allows(value.mv_data, count: value.mv_size, writable: writable) {
+                throw LMDBError.corrupted
+            }
+        }
+        return UnsafeRawBufferPointer(start: value.mv_data, count: value.mv_size)
     }
 
     func abort() {
@@ -76,7 +99,7 @@ public class ReadTransaction {
         let code = mdb_get(handle, database.dbi, &keyValue, &value)
         if code == MDB_NOTFOUND { return try body(nil) }
         try noteResult(code)
-        return try body(UnsafeRawBufferPointer(start: value.mv_data, count: value.mv_size))
+        return try body(try buffer(value))
     }
 
     /// The value stored under `key` as a copied byte array, or `nil` when there is none.

@@ -1,6 +1,8 @@
 import ArgumentParser
 import IngestCore
+import IngestPipeline
 import IngestStore
+import LMDBKit
 
 /// The exit codes of DESIGN.md (sysexits), and how errors map onto them.
 enum ExitStatus {
@@ -47,6 +49,10 @@ enum ExitStatus {
             }
         case let error as CLIError: error.exitCode
         case is JobIDError: usage
+        // Library layers wrap LMDB failures in StoreError with the path; should one slip
+        // through, damage is still bad data and anything else an I/O error, never a "bug".
+        case let error as LMDBError: error.meansDamagedFile ? badData : ioError
+        case is PipelineStoreError: missing
         default: internalError
         }
     }

@@ -24,6 +24,21 @@ struct StoreOptions: ParsableArguments {
     func validate() throws {
         if let store, store.isEmpty { throw ValidationError("--store needs a path") }
         CLILogging.configure(level: logLevel.level, format: logFormat)
+        Self.installFaultGuard()
+    }
+
+    /// `INGEST_FAULT=unguarded`: the test-only switch for the damaged-store tests' negative
+    /// control — no fault guard and no bounds checks, so a damaged page crashes the process.
+    private static var unguarded: Bool { ProcessInfo.processInfo.environment["INGEST_FAULT"] == "unguarded" }
+
+    /// A damaged page can make LMDB fault inside its own code (see `FaultGuard`): the user
+    /// gets exit 65 and a line naming the store instead of a crash.
+    private static func installFaultGuard() {
+        guard !unguarded else { return }
+        FaultGuard.install(exitStatus: ExitStatus.badData.rawValue) { path in
+            "ingest: error: the store at \(path) is damaged (LMDB ran into a page outside the file or a bad pointer); "
+                + "the command stopped without committing the transaction it was in — run `ingest verify`, and restore the store from a backup"
+        }
     }
 
     /// The store path: the flag, else `INGEST_STORE`, else the XDG state directory.
@@ -48,7 +63,7 @@ struct StoreOptions: ParsableArguments {
 
     /// Opens the store for reading: never creates anything.
     func openForReading() throws -> JobStore {
-        try JobStore.open(at: resolvedPath, mode: .readOnly, logger: CLILogging.logger)
+        try JobStore.open(at: resolvedPath, mode: .readOnly, options: Self.readOptions, logger: CLILogging.logger)
     }
 
     /// Opens the store for writing; creates it only when `create` is set.
@@ -62,8 +77,14 @@ struct StoreOptions: ParsableArguments {
     /// power-cut harness (tools/powercut) uses for its negative control: with LMDB's
     /// `MDB_NOSYNC` a simulated power cut must lose acknowledged work.
     private static var writeOptions: EnvironmentOptions {
-        var options = EnvironmentOptions()
+        var options = readOptions
         if ProcessInfo.processInfo.environment["INGEST_FAULT"] == "nosync" { options.durability = .noSync }
+        return options
+    }
+
+    private static var readOptions: EnvironmentOptions {
+        var options = EnvironmentOptions()
+        options.checksMapBounds = !unguarded
         return options
     }
 }

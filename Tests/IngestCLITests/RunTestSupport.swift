@@ -381,18 +381,8 @@ enum RunJSON {
 // MARK: - Corpora and scripts
 
 enum RunCorpus {
-    /// SplitMix64: a small seeded generator, so every corpus is the same on every run.
-    struct Generator: RandomNumberGenerator {
-        var state: UInt64
-        init(seed: UInt64) { state = seed }
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
+    /// SplitMix64, seeded, so every corpus is the same on every run.
+    typealias Generator = SeededGenerator
 
     /// Writes `files` text files of about `bytes` bytes each (paragraphs of seeded random
     /// words) into `directory` (created), named `f00000.txt`, `f00001.txt`, ….

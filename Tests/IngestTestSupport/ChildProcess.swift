@@ -8,6 +8,13 @@ public struct ProcessOutput: Sendable {
     public let stderr: String
     /// True when the process did not finish within the time given and was killed.
     public let timedOut: Bool
+
+    public init(status: Int32, stdout: String, stderr: String, timedOut: Bool) {
+        self.status = status
+        self.stdout = stdout
+        self.stderr = stderr
+        self.timedOut = timedOut
+    }
 }
 
 /// Runs built executables of this package for tests.

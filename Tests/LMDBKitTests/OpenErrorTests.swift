@@ -185,6 +185,13 @@ struct LMDBErrorTests {
         }
         #expect(!LMDBError.mapFull.meansDamagedFile)
         #expect(!LMDBError.notFound.meansDamagedFile)
+        // What LMDB reports after meeting a damaged page in a place that does not report it
+        // itself (a cursor's first page, a page's free-space bounds, a node's flags).
+        for code in [LMDBError.badTransaction, .pageFull, .incompatible, .cursorFull, .panic] {
+            #expect(code.meansDamagedFile, "\(code)")
+            #expect(code.damageDescription != code.description, "\(code) has no words of its own")
+            #expect(code.hint?.contains("restore it from a backup") == true, "\(code)")
+        }
         #expect(LMDBError.notFound.hint == nil)
     }
 

@@ -188,7 +188,12 @@ struct Run: AsyncParsableCommand {
             if (error as? StoreError)?.category == .noSpace { throw ExitStatus.workRemains }
             throw ExitStatus.code(for: error)
         }
-        print(RunSummary.text(report, stopReason: stop.reason))
+        // Failed items do not stop a job; say how many, so a cron log shows them.
+        var failedItems: [JobID: UInt64] = [:]
+        for (id, _) in report.outcomes {
+            if let snapshot = try? store.job(id), snapshot.itemsFailed > 0 { failedItems[id] = snapshot.itemsFailed }
+        }
+        print(RunSummary.text(report, stopReason: stop.reason, failedItems: failedItems))
         if report.failed { throw ExitStatus.jobFailed }
         if report.workRemains { throw ExitStatus.workRemains }
     }

@@ -165,13 +165,16 @@ final class ProgressDisplay: @unchecked Sendable {
 
 /// The few lines `ingest run` prints when it ends.
 enum RunSummary {
-    static func text(_ report: RunReport, stopReason: PauseReason?) -> String {
+    static func text(_ report: RunReport, stopReason: PauseReason?, failedItems: [JobID: UInt64] = [:]) -> String {
         if report.outcomes.isEmpty {
             guard report.workRemains else { return "nothing to do" }
             let why = stopReason.map { " (\($0))" } ?? ""
             return "stopped before starting\(why); work remains — run `ingest run` again later"
         }
-        var lines = report.outcomes.map { id, outcome in "\(id)  \(ProgressDisplay.describe(outcome))" }
+        var lines = report.outcomes.map { id, outcome in
+            let failed = failedItems[id].map { $0 == 1 ? "; 1 item failed" : "; \($0) items failed" } ?? ""
+            return "\(id)  \(ProgressDisplay.describe(outcome))" + (failed.isEmpty ? "" : failed + " — `ingest status \(id)` lists them")
+        }
         if report.workRemains {
             let why = stopReason.map { " (\($0))" } ?? ""
             lines.append("stopped\(why); work remains — run `ingest run` again to continue")

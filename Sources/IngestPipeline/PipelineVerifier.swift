@@ -1,0 +1,167 @@
+public import IngestStore
+internal import LMDBKit
+
+/// Walks the pipeline's databases and reports each record that does not decode or does not
+/// agree with the records it refers to, by key (`ingest verify`).
+///
+/// LMDB keeps no checksums, so a flipped bit in a value is found only when it breaks a
+/// record's layout or an invariant the pipeline keeps: a document's chunks are exactly its
+/// ordinals, a chunk names its document, the index statistics count the indexed chunks and
+/// their tokens, a chunk's token count matches its text, vectors have their embedder's
+/// dimension and finite values, postings are sorted and name registered segments.
+public enum PipelineVerifier {
+    /// Checks every pipeline record in one read transaction (a consistent snapshot).
+    /// - Returns: The inconsistencies found; empty when the index is sound.
+    public static func verify(_ store: PipelineStore) throws -> [Inconsistency] {
+        try store.jobs.read { txn in
+            var found: [Inconsistency] = []
+            func report(_ database: String, _ key: some Collection<UInt8>, _ problem: String) {
+                found.append(Inconsistency(database: database, key: key, problem: problem))
+            }
+            let chunks = try verifyChunks(store, in: txn, report: report)
+            try verifyDocuments(store, chunksByDocument: chunks.byDocument, in: txn, report: report)
+            let embedders = try verifyStatistics(store, indexed: chunks.indexed, in: txn, report: report)
+            try verifyVectors(store, embedders: embedders, in: txn, report: report)
+            try verifyPostings(store, in: txn, report: report)
+            return found
+        }
+    }
+
+    /// What the chunk walk learns for the other checks.
+    private struct ChunkSummary {
+        /// Per document version (collection · sequence): how many chunks, and the highest ordinal.
+        var byDocument: [[UInt8]: (count: Int, highest: Int)] = [:]
+        /// Indexed chunks and their tokens, to compare with the statistics.
+        var indexed: (chunks: UInt64, tokens: UInt64) = (0, 0)
+    }
+
+    private static func verifyChunks(
+        _ store: PipelineStore, in txn: ReadTransaction, report: (String, UnsafeRawBufferPointer, String) -> Void
+    ) throws -> ChunkSummary {
+        var summary = ChunkSummary()
+        try txn.scan(store.chunks) { key, value in
+            guard let ordinal = PipelineKeys.chunkOrdinal(key) else {
+                report("chunks", key, "key is not a 16-byte chunk id")
+                return true
+            }
+            guard let chunk = ChunkRecord(decoding: value) else {
+                report("chunks", key, "record does not decode")
+                return true
+            }
+            guard chunk.collection.elementsEqual(key.prefix(8)), Int(chunk.ordinal) == ordinal else {
+                report("chunks", key, "record names collection and ordinal \(chunk.ordinal), not its key's")
+                return true
+            }
+            let version = Array(key.prefix(12))
+            let sequence = version.dropFirst(8).reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
+            let documentKey = PipelineKeys.document(chunk.collection, chunk.relativePath)
+            let document = try txn.get(store.documents, documentKey).flatMap(DocumentRecord.init(decoding:))
+            if document?.sequence != sequence {
+                report("chunks", key, "no version \(sequence) of document \(chunk.relativePath) has this chunk")
+            }
+            let seen = summary.byDocument[version] ?? (0, -1)
+            summary.byDocument[version] = (seen.count + 1, max(seen.highest, ordinal))
+            if chunk.indexed {
+                summary.indexed.chunks += 1
+                summary.indexed.tokens += UInt64(chunk.tokenCount)
+                var tokens: UInt32 = 0
+                Tokenizer.forEachToken(in: chunk.text) { _ in tokens += 1 }
+                if tokens != chunk.tokenCount {
+                    report("chunks", key, "its text has \(tokens) tokens but the index counted \(chunk.tokenCount)")
+                }
+            }
+            return true
+        }
+        return summary
+    }
+
+    private static func verifyDocuments(
+        _ store: PipelineStore, chunksByDocument: [[UInt8]: (count: Int, highest: Int)], in txn: ReadTransaction,
+        report: (String, UnsafeRawBufferPointer, String) -> Void
+    ) throws {
+        try txn.scan(store.documents) { key, value in
+            guard key.count > 8, let document = DocumentRecord(decoding: value) else {
+                report("documents", key, "record does not decode")
+                return true
+            }
+            let version = PipelineKeys.chunkPrefix(collection: Array(key.prefix(8)), document: document.sequence)
+            let stored = chunksByDocument[version] ?? (0, -1)
+            if document.chunkCount == ChunkPhase.pendingChunks {
+                if stored.count > 0 { report("documents", key, "is not chunked yet but \(stored.count) chunks exist") }
+            } else if stored.count != Int(document.chunkCount) || stored.highest != Int(document.chunkCount) - 1 {
+                report("documents", key, "says \(document.chunkCount) chunks but \(stored.count) are stored")
+            }
+            return true
+        }
+    }
+
+    /// Returns the embedders the statistics list, with their dimensions.
+    private static func verifyStatistics(
+        _ store: PipelineStore, indexed: (chunks: UInt64, tokens: UInt64), in txn: ReadTransaction,
+        report: (String, UnsafeRawBufferPointer, String) -> Void
+    ) throws -> [String: Int] {
+        var embedders: [String: Int] = [:]
+        let embedderPrefix = Array("embedder:".utf8)
+        try txn.scan(store.stats) { key, value in
+            if key.elementsEqual(PipelineKeys.chunkCount) || key.elementsEqual(PipelineKeys.tokenCount) {
+                let counted = key.elementsEqual(PipelineKeys.chunkCount) ? indexed.chunks : indexed.tokens
+                if value.count != 8 || BigEndian.value(value) != counted {
+                    report("index_stats", key, "says \(BigEndian.value(value)) but the indexed chunks hold \(counted)")
+                }
+            } else if key.starts(with: embedderPrefix) {
+                let dimension = BigEndian.value(value)
+                if value.count == 8, (1...UInt64(VectorRecord.maxDimension)).contains(dimension) {
+                    embedders[String(decoding: key.dropFirst(embedderPrefix.count), as: UTF8.self)] = Int(dimension)
+                } else {
+                    report("index_stats", key, "the embedder's dimension is not 1...\(VectorRecord.maxDimension)")
+                }
+            }
+            return true
+        }
+        return embedders
+    }
+
+    private static func verifyVectors(
+        _ store: PipelineStore, embedders: [String: Int], in txn: ReadTransaction,
+        report: (String, UnsafeRawBufferPointer, String) -> Void
+    ) throws {
+        try txn.scan(store.vectors) { key, value in
+            guard key.count == 16, let vector = VectorRecord(decoding: value) else {
+                report("vectors", key, "record does not decode")
+                return true
+            }
+            if let dimension = embedders[vector.embedder], dimension != vector.values.count {
+                report("vectors", key, "has \(vector.values.count) values, its embedder makes \(dimension)")
+            } else if embedders[vector.embedder] == nil {
+                report("vectors", key, "was made by \(vector.embedder), which the index statistics do not list")
+            }
+            if !vector.values.allSatisfy(\.isFinite) { report("vectors", key, "holds a value that is not a finite number") }
+            return true
+        }
+    }
+
+    private static func verifyPostings(
+        _ store: PipelineStore, in txn: ReadTransaction, report: (String, UnsafeRawBufferPointer, String) -> Void
+    ) throws {
+        let segments = Set(try PostingsSegments.segments(in: txn, store: store).map(\.number))
+        try txn.scan(store.postings) { key, value in
+            guard key.count > 4 else {
+                report("postings", key, "key is not a segment and a term")
+                return true
+            }
+            let segment = key.prefix(4).reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
+            if !segments.contains(segment) { report("postings", key, "belongs to segment \(segment), which is not registered") }
+            guard !value.isEmpty, value.count % 20 == 0 else {
+                report("postings", key, "holds \(value.count) bytes, not a list of 20-byte postings")
+                return true
+            }
+            let postings = PostingsSegments.decode(Array(value))
+            for (previous, next) in zip(postings, postings.dropFirst()) where !previous.chunk.lexicographicallyPrecedes(next.chunk) {
+                report("postings", key, "postings are not sorted by chunk")
+                break
+            }
+            if postings.contains(where: { $0.frequency == 0 }) { report("postings", key, "a posting has frequency 0") }
+            return true
+        }
+    }
+}
