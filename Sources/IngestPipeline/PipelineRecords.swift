@@ -190,6 +190,21 @@ struct VectorRecord: Equatable {
         self.init(embedder: embedder, values: values)
     }
 
+    /// The embedder, the number of values and where they start, read from an encoded record
+    /// without copying it; `nil` when the layout does not hold.
+    static func header(of bytes: UnsafeRawBufferPointer) -> (embedder: String, count: Int, valuesOffset: Int)? {
+        func u64(_ at: Int) -> UInt64? {
+            guard at >= 0, at + 8 <= bytes.count else { return nil }
+            return (0..<8).reduce(UInt64(0)) { $0 << 8 | UInt64(bytes[at + $1]) }
+        }
+        guard bytes.first == version, let length = u64(1), length <= UInt64(bytes.count) else { return nil }
+        let nameEnd = 9 + Int(length)
+        guard let count = u64(nameEnd), count <= UInt64(maxDimension), nameEnd + 8 + Int(count) * 4 == bytes.count,
+            let embedder = String(validating: UnsafeRawBufferPointer(rebasing: bytes[9..<nameEnd]), as: UTF8.self)
+        else { return nil }
+        return (embedder, Int(count), nameEnd + 8)
+    }
+
     /// The raw float bytes, for the export's vector hash.
     var valueBytes: [UInt8] { Array(encoded().suffix(values.count * 4)) }
 }

@@ -140,7 +140,10 @@ struct PageWalker {
         let flags = LittleEndian.u16(bytes, node.offset + 4)
         let start = node.offset + Self.nodeHeaderSize + node.key.count
         let bigData = flags & 0x01 != 0, subData = flags & 0x02 != 0, duplicates = flags & 0x04 != 0
-        guard let value = value(bytes, at: start, size: size, big: bigData, name: name, page: page, key: node.key, counts: &counts) else {
+        // Most values are only checked to lie where they should; their bytes matter only for
+        // records the walk follows (databases, duplicates, free-page lists).
+        let needed = subData || duplicates || role == .free
+        guard let value = value(bytes, at: start, size: size, big: bigData, needed: needed, name: name, page: page, key: node.key, counts: &counts) else {
             return
         }
         switch (subData, duplicates) {
@@ -150,13 +153,13 @@ struct PageWalker {
                 return
             }
             counts.entries += 1
-            walkTree(TreeRecord(value[...]), name: String(decoding: node.key, as: UTF8.self), role: .named, key: nil)
+            walkTree(TreeRecord(value), name: String(decoding: node.key, as: UTF8.self), role: .named, key: nil)
         case (true, true):
             guard tree.duplicateSort, value.count == TreeRecord.size else {
                 report(name, page, node.key, "a value is marked as a tree of duplicates where none belongs")
                 return
             }
-            let sub = TreeRecord(value[...])
+            let sub = TreeRecord(value)
             counts.entries += sub.entries
             walkTree(sub, name: name, role: .duplicates, key: node.key, bytewise: tree.bytewiseValues)
         case (false, true):
@@ -164,10 +167,10 @@ struct PageWalker {
                 report(name, page, node.key, "a value is marked as duplicates in a database without them")
                 return
             }
-            counts.entries += UInt64(checkSubPage(value, tree: tree, name: name, page: page, key: node.key))
+            counts.entries += UInt64(checkSubPage(Array(value), tree: tree, name: name, page: page, key: node.key))
         case (false, false):
             counts.entries += 1
-            if role == .free { recordFreeList(value, name: name, page: page, key: node.key) }
+            if role == .free { recordFreeList(Array(value), name: name, page: page, key: node.key) }
         }
     }
 
@@ -248,16 +251,18 @@ struct PageWalker {
     }
 
     /// A leaf node's value: inline (checked to end inside the page) or on overflow pages
-    /// (checked and marked used).
+    /// (checked and marked used). Its bytes are read only when `needed`; otherwise the slice
+    /// is empty.
     private mutating func value(
-        _ bytes: [UInt8], at start: Int, size: Int, big: Bool, name: String, page: UInt64, key: [UInt8], counts: inout Counts
-    ) -> [UInt8]? {
+        _ bytes: [UInt8], at start: Int, size: Int, big: Bool, needed: Bool, name: String, page: UInt64, key: [UInt8],
+        counts: inout Counts
+    ) -> ArraySlice<UInt8>? {
         guard big else {
             guard start + size <= file.pageSize else {
                 report(name, page, key, "a value of \(size) bytes runs past the page")
                 return nil
             }
-            return Array(bytes[start..<(start + size)])
+            return bytes[start..<(start + size)]
         }
         guard start + 8 <= file.pageSize else {
             report(name, page, key, "the overflow page number runs past the page")
@@ -266,9 +271,9 @@ struct PageWalker {
         let first = LittleEndian.u64(bytes, start)
         guard let head = claim(first, name: name, key: key) else { return nil }
         let pages = Int(LittleEndian.u32(head, 12))
-        let needed = (Self.headerSize + size + file.pageSize - 1) / file.pageSize
-        guard LittleEndian.u16(head, 10) & 0x04 != 0, pages >= needed, first + UInt64(pages) - 1 <= lastPage else {
-            report(name, first, key, "is not an overflow page of at least \(needed) pages for a \(size)-byte value")
+        let minimum = (Self.headerSize + size + file.pageSize - 1) / file.pageSize
+        guard LittleEndian.u16(head, 10) & 0x04 != 0, pages >= minimum, first + UInt64(pages) - 1 <= lastPage else {
+            report(name, first, key, "is not an overflow page of at least \(minimum) pages for a \(size)-byte value")
             return nil
         }
         for extra in 1..<max(pages, 1) where !markUsed(first + UInt64(extra)) {
@@ -276,11 +281,12 @@ struct PageWalker {
             return nil
         }
         counts.overflow += UInt64(pages)
-        guard let whole = file.pages(first, count: pages) else {
+        guard (Int(first) + pages) * file.pageSize <= file.fileSize else {
             report(name, first, key, "an overflow value runs past the end of data.mdb: the file is truncated")
             return nil
         }
-        return Array(whole[Self.headerSize..<(Self.headerSize + size)])
+        guard needed, let whole = file.pages(first, count: pages) else { return needed ? nil : [] }
+        return whole[Self.headerSize..<(Self.headerSize + size)]
     }
 
     /// Checks an inline page of duplicates; returns how many values it holds.

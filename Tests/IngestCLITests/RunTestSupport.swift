@@ -273,6 +273,8 @@ final class RunPipeReader: @unchecked Sendable {
     init(_ handle: FileHandle) {
         Thread.detachNewThread { [self] in
             data = handle.readDataToEndOfFile()
+            // Closed here rather than at deallocation (see `ChildProcess`'s reader).
+            try? handle.close()
             done.signal()
         }
     }

@@ -93,6 +93,10 @@ private final class ReadAll: @unchecked Sendable {
     init(_ handle: FileHandle) {
         Thread.detachNewThread { [self] in
             data = handle.readDataToEndOfFile()
+            // Closed here, not left to deallocation: Foundation's Process keeps its pipes
+            // alive, and a long test run would otherwise pile up open descriptors (which also
+            // makes Process.run's /proc/self/fd scan over-read and crash).
+            try? handle.close()
             done.signal()
         }
     }
