@@ -80,6 +80,8 @@ enum RunRecordCoding {
     static let version: UInt8 = 1
     /// More buckets than any histogram of ours: a bound on what a damaged record can make us allocate.
     static let maxBuckets = 64
+    /// More commits than any run makes: a bound on what a damaged record can make us replay.
+    static let maxCommits: UInt64 = 1 << 32
 
     static func encode(_ run: RunRecord) -> [UInt8] {
         var writer = ByteWriter(capacity: 40 + run.commitLatency.counts.count * 24)
@@ -118,9 +120,13 @@ enum RunRecordCoding {
         for _ in 0...boundCount {
             let countOffset = reader.offset
             let count = try reader.readUInt64()
-            // `LatencyBuckets.count` adds them up; a damaged total past 2^64 must not trap there.
+            // `LatencyBuckets.count` adds them up and `replayed` loops over them: a damaged
+            // total must neither trap there nor keep `ingest metrics` busy for ages. No run
+            // makes more than `maxCommits` commits (a thousand a second for 50 days).
             let (sum, overflow) = total.addingReportingOverflow(count)
-            guard !overflow else { throw .badValue("histogram counts that add up past 2^64", at: countOffset) }
+            guard !overflow, sum <= maxCommits else {
+                throw .badValue("histogram counts that add up past \(maxCommits)", at: countOffset)
+            }
             total = sum
             counts.append(count)
             sums.append(try reader.readDouble())

@@ -155,19 +155,25 @@ struct PipelineDecoderRobustnessTests {
         #expect(IndexStatistics.adjusted(3, by: 4) == 7)
     }
 
-    /// A damaged `embedder:` dimension past `Int.max` trapped `ingest search --mode vector`.
-    @Test("an embedder entry with an impossible dimension is left out of search")
+    /// A damaged `embedder:` dimension past `Int.max` trapped `ingest search --mode vector`;
+    /// now it is reported as damage with its key (exit 65), like any other damaged record.
+    @Test("an embedder entry with an impossible dimension is reported as damage, with its key")
     func damagedEmbedderDimension() throws {
         let directory = TemporaryDirectory("pipeline-decoders")
         let jobs = try JobStore.open(at: directory.appending("store"))
         let store = try PipelineStore(jobs)
         try jobs.environment.write { txn in
             try txn.put(store.stats, IndexStatistics.embedderKey("hashing-8"), BigEndian.bytes(8))
-            try txn.put(store.stats, IndexStatistics.embedderKey("exec:big"), BigEndian.bytes(.max))
-            try txn.put(store.stats, IndexStatistics.embedderKey("exec:zero"), BigEndian.bytes(0))
         }
-        let found = try jobs.environment.read { txn in try IndexStatistics.embedders(in: txn, store: store) }
-        #expect(found.map(\.identity) == ["hashing-8"])
-        #expect(found.first?.dimension == 8)
+        let sound = try jobs.environment.read { txn in try IndexStatistics.embedders(in: txn, store: store) }
+        #expect(sound.map(\.identity) == ["hashing-8"] && sound.first?.dimension == 8)
+        for (name, dimension) in [("exec:big", UInt64.max), ("exec:zero", 0)] {
+            try jobs.environment.write { txn in try txn.put(store.stats, IndexStatistics.embedderKey(name), BigEndian.bytes(dimension)) }
+            let error = try #require(throws: StoreError.self) {
+                try jobs.environment.read { txn in try IndexStatistics.embedders(in: txn, store: store) }
+            }
+            #expect(error.category == .damaged && error.description.contains("embedder:\(name)"), "\(error)")
+            try jobs.environment.write { txn in _ = try txn.delete(store.stats, IndexStatistics.embedderKey(name)) }
+        }
     }
 }
