@@ -39,7 +39,10 @@ struct LiveProgressTests {
     )
     func runOnTerminal(_ terminal: Case) async throws {
         let columns = terminal.columns
-        let (world, source) = try await Self.prepare("live-run-\(columns)-\(terminal.maxTime ?? "all")")
+        // With a budget the corpus must outlast it on a fast, idle machine too.
+        let (world, source) = try await Self.prepare(
+            "live-run-\(columns)-\(terminal.maxTime ?? "all")", files: terminal.maxTime == nil ? 100 : 2000
+        )
         let started = ContinuousClock.now
         let budget = terminal.maxTime.map { ["--max-time", $0] } ?? []
         let child = try TerminalChild(["run", "--store", world.store, "--workers", "1"] + budget, environment: world.environment, columns: columns)
