@@ -24,6 +24,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        // `swift package generate-documentation` (tools/docs); a command plugin, built only when used.
+        .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
     ],
     targets: [
         .systemLibrary(
@@ -46,6 +50,7 @@ let package = Package(
             dependencies: [
                 "IngestStore", "IngestCore",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strictSettings
@@ -66,6 +71,8 @@ let package = Package(
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             swiftSettings: strictSettings
         ),
@@ -95,7 +102,7 @@ let package = Package(
             path: "Tests/IngestTestSupport",
             swiftSettings: strictSettings
         ),
-        .testTarget(name: "IngestCoreTests", dependencies: ["IngestCore"], swiftSettings: strictSettings),
+        .testTarget(name: "IngestCoreTests", dependencies: ["IngestCore", "IngestTestSupport"], swiftSettings: strictSettings),
         .testTarget(
             name: "LMDBKitTests",
             dependencies: ["LMDBKit", "IngestTestSupport"],
@@ -111,12 +118,18 @@ let package = Package(
             dependencies: [
                 "IngestRunner", "IngestStore", "IngestCore", "LMDBKit", "IngestTestSupport",
                 .product(name: "Logging", package: "swift-log"),
+                // The getting-started example (GettingStartedExample.swift) uses what a host would.
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             swiftSettings: strictSettings
         ),
         .testTarget(
             name: "IngestPipelineTests",
-            dependencies: ["IngestPipeline", "IngestRunner", "IngestStore", "IngestCore", "IngestTestSupport"],
+            dependencies: ["IngestPipeline", "IngestRunner", "IngestStore", "IngestCore", "LMDBKit", "IngestTestSupport"],
             swiftSettings: strictSettings
         ),
         .testTarget(

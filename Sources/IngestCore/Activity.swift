@@ -12,6 +12,7 @@ public enum Activity: String, Sendable, CaseIterable, CustomStringConvertible {
     /// Completed or failed: nothing will happen until a retry.
     case idle
 
+    /// The spelling used in output and JSON.
     public var description: String { rawValue }
 
     /// Decides the activity from the facts that make it up.

@@ -1,6 +1,7 @@
 /// Parses durations as people write them on a command line: `90`, `90s`, `500ms`, `5m`,
 /// `1h30m`, `2d`. A bare number is seconds.
 public enum DurationParser {
+    /// Parses one duration, a number and a unit, or several in a row (`1h30m`).
     /// - Returns: The duration, or `nil` when `text` is not one (empty, negative, unknown
     ///   unit, overflow).
     public static func parse(_ text: String) -> Duration? {

@@ -4,6 +4,7 @@
 /// characters), so listing jobs in key order lists them roughly by submission. Without a
 /// real-time clock the order may be off; uniqueness comes from the random part.
 public struct JobID: Sendable, Hashable, Comparable, CustomStringConvertible {
+    /// The id as text.
     public let rawValue: String
 
     /// Validates a user-given id.
@@ -46,8 +47,10 @@ public struct JobID: Sendable, Hashable, Comparable, CustomStringConvertible {
     /// The id's bytes, as used in keys.
     public var bytes: [UInt8] { Array(rawValue.utf8) }
 
+    /// The id as text.
     public var description: String { rawValue }
 
+    /// Orders ids by their bytes, as the store's keys are ordered.
     public static func < (lhs: JobID, rhs: JobID) -> Bool {
         lhs.rawValue.utf8.lexicographicallyPrecedes(rhs.rawValue.utf8)
     }
@@ -60,9 +63,12 @@ public struct JobID: Sendable, Hashable, Comparable, CustomStringConvertible {
 
 /// A job id that breaks the id rules.
 public struct JobIDError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The id as given.
     public let text: String
+    /// The rule it breaks.
     public let problem: String
 
+    /// The id (shortened when long) and the rule it breaks.
     public var description: String {
         let shown = text.count > 40 ? String(text.prefix(40)) + "…" : text
         return "job id \"\(shown)\" \(problem)"

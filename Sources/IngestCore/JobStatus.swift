@@ -3,9 +3,13 @@
 ///
 /// The raw value is the byte that leads the job's key in the `by_status` index.
 public enum JobStatus: UInt8, Sendable, CaseIterable, CustomStringConvertible {
+    /// No phase has started.
     case pending = 0
+    /// Neither pending, completed nor failed: some phase is running, paused or completed.
     case running = 1
+    /// Every phase completed.
     case completed = 2
+    /// A phase failed.
     case failed = 3
 
     /// The spelling used in output and JSON.

@@ -1,5 +1,6 @@
 /// Everything recorded about one phase of one job.
 public struct PhaseState: Sendable, Hashable {
+    /// Where the phase stands.
     public var status: PhaseStatus
     /// Items this phase has finished (done or failed).
     public var processed: UInt64
@@ -15,10 +16,14 @@ public struct PhaseState: Sendable, Hashable {
     public var pauseReason: PauseReason?
     /// The error that failed the phase, or the last one it recovered from.
     public var lastError: String?
+    /// When the phase first started.
     public var startedAt: Timestamp?
+    /// When the phase last changed: a transition or recorded progress.
     public var updatedAt: Timestamp?
+    /// When the phase completed.
     public var completedAt: Timestamp?
 
+    /// A phase state; the defaults are a phase that has not started.
     public init(
         status: PhaseStatus = .notStarted, processed: UInt64 = 0, total: UInt64? = nil,
         itemsFailed: UInt64 = 0, checkpoint: [UInt8] = [], attempts: UInt32 = 0,

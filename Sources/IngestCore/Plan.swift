@@ -1,8 +1,11 @@
 /// One phase of a plan: its name and its share of the job's overall progress.
 public struct PhaseSpec: Sendable, Hashable {
+    /// The phase's name: 1 to 32 of `a-z`, `0-9`, `_` and `-`, unique in its plan.
     public let name: String
+    /// The phase's share of the job's progress; a plan's weights sum to 1.
     public let weight: Double
 
+    /// A phase; ``Plan/init(phases:)`` checks the name and the weight.
     public init(name: String, weight: Double) {
         self.name = name
         self.weight = weight
@@ -18,6 +21,7 @@ public struct Plan: Sendable, Hashable {
     /// and more than this would make no sense for a pipeline.
     public static let maxPhases = 32
 
+    /// The phases, in the order a job goes through them.
     public let phases: [PhaseSpec]
 
     /// load → chunk → embed → index at 0.25 each.
@@ -39,10 +43,11 @@ public struct Plan: Sendable, Hashable {
     public init(phases: [PhaseSpec]) throws(PlanError) {
         guard !phases.isEmpty else { throw .noPhases }
         guard phases.count <= Self.maxPhases else { throw .tooManyPhases(phases.count) }
-        var seen = Set<String>()
-        for phase in phases {
+        // At most `maxPhases` names: comparing pairs costs less than hashing into a set, and
+        // every job record decoded runs this.
+        for (index, phase) in phases.enumerated() {
             guard Self.isValidName(phase.name) else { throw .badName(phase.name) }
-            guard seen.insert(phase.name).inserted else { throw .duplicateName(phase.name) }
+            guard !phases[..<index].contains(where: { $0.name == phase.name }) else { throw .duplicateName(phase.name) }
             guard phase.weight.isFinite, phase.weight >= 0 else { throw .badWeight(phase.name, phase.weight) }
         }
         let sum = phases.reduce(0) { $0 + $1.weight }
@@ -61,6 +66,7 @@ public struct Plan: Sendable, Hashable {
         phases.firstIndex { $0.name == name }
     }
 
+    /// How many phases the plan has.
     public var count: Int { phases.count }
 
     static func isValidName(_ name: String) -> Bool {
@@ -88,6 +94,7 @@ public struct PlanError: Error, Sendable, Equatable, CustomStringConvertible {
     static func badWeight(_ name: String, _ weight: Double) -> PlanError { .init(.badWeight(name, weight)) }
     static func weightsDoNotSumToOne(_ sum: Double) -> PlanError { .init(.weightsDoNotSumToOne(sum)) }
 
+    /// The rule the plan breaks.
     public var description: String {
         switch kind {
         case .noPhases: "a plan needs at least one phase"

@@ -1,6 +1,7 @@
 /// Parses byte sizes as people write them: `1048576`, `512K`, `200M`, `2G`, `1T` (powers of
 /// 1024; a trailing `B` or `iB` is allowed: `200MB`, `200MiB`).
 public enum SizeParser {
+    /// Parses one size: a number and an optional unit.
     /// - Returns: The size in bytes, or `nil` when `text` is not one.
     public static func parse(_ text: String) -> UInt64? {
         var rest = Substring(text.trimmingSpaces)
@@ -9,9 +10,11 @@ public enum SizeParser {
             rest = rest.dropLast(suffix.count)
             break
         }
-        let multipliers: [Character: UInt64] = ["K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40]
+        // Looked up by String: uppercasing a character may give several ("ß" → "SS"), which
+        // `Character(_:)` would trap on.
+        let multipliers: [String: UInt64] = ["K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40]
         var multiplier: UInt64 = 1
-        if let last = rest.last, let found = multipliers[Character(last.uppercased())] {
+        if let last = rest.last, let found = multipliers[last.uppercased()] {
             multiplier = found
             rest = rest.dropLast()
         }

@@ -137,6 +137,7 @@ public struct TransitionError: Error, Sendable, Equatable, CustomStringConvertib
         return nil
     }
 
+    /// Which rule refused the move, for a person.
     public var description: String {
         switch kind {
         case .noSuchPhase(let ordinal):

@@ -36,9 +36,23 @@ enum IndexStatistics {
     static func add(chunks: Int64, tokens: Int64, in txn: WriteTransaction, store: PipelineStore) throws {
         for (key, delta) in [(PipelineKeys.chunkCount, chunks), (PipelineKeys.tokenCount, tokens)] {
             let current = try txn.get(store.stats, key).map(BigEndian.value) ?? 0
-            let next = delta < 0 ? current - min(current, UInt64(-delta)) : current + UInt64(delta)
-            try txn.put(store.stats, key, BigEndian.bytes(next))
+            try txn.put(store.stats, key, BigEndian.bytes(adjusted(current, by: delta)))
         }
+    }
+
+    /// Adds `delta` (negative when documents shrink or go) to the bytes the documents hold.
+    static func addDocumentBytes(_ delta: Int64, in txn: WriteTransaction, store: PipelineStore) throws {
+        guard delta != 0 else { return }
+        let current = try txn.get(store.stats, PipelineKeys.documentBytes).map(BigEndian.value) ?? 0
+        try txn.put(store.stats, PipelineKeys.documentBytes, BigEndian.bytes(adjusted(current, by: delta)))
+    }
+
+    /// `counter + delta`, kept within 0...UInt64.max: the counters are statistics, and a
+    /// damaged one near either end must skew a score, not trap the run.
+    static func adjusted(_ counter: UInt64, by delta: Int64) -> UInt64 {
+        if delta < 0 { return counter - min(counter, delta.magnitude) }
+        let (sum, overflow) = counter.addingReportingOverflow(delta.magnitude)
+        return overflow ? .max : sum
     }
 
     static func read(in txn: ReadTransaction, store: PipelineStore) throws -> (chunks: UInt64, tokens: UInt64) {
@@ -51,6 +65,9 @@ enum IndexStatistics {
     static func embedderKey(_ identity: String) -> [UInt8] { Array("embedder:".utf8) + Array(identity.utf8) }
 
     /// The embedders whose vectors the index holds, with their dimensions.
+    ///
+    /// An entry whose dimension no embedder can have (a damaged value) is left out: its
+    /// vectors cannot match any query vector anyway.
     static func embedders(in txn: ReadTransaction, store: PipelineStore) throws -> [(identity: String, dimension: Int)] {
         var found: [(String, Int)] = []
         let prefix = Array("embedder:".utf8)

@@ -21,6 +21,12 @@ struct ExecReply: Decodable {
     static func results(
         of line: [UInt8], count: Int, dimension: Int, offset: Int, prefix: String
     ) throws(EmbedderError) -> [Result<[Float], EmbedderError>] {
+        if let refusal = JSON5Guard.refusal(of: line) {
+            throw EmbedderError(
+                scope: .batch,
+                message: prefix + "answered \(refusal): «\(snippet(line))». It is restarted for the next batch."
+            )
+        }
         let reply: ExecReply
         do {
             let decoder = JSONDecoder()

@@ -111,6 +111,7 @@ struct LoadPhase: PhaseWorker {
             lastSeenBy: job.id.rawValue, settingsFingerprint: settings.indexFingerprint, sequence: sequence
         )
         try txn.put(store.documents, key, record.encoded())
+        try IndexStatistics.addDocumentBytes(Int64(clamping: output.size) - Int64(clamping: existing?.size ?? 0), in: txn, store: store)
         return [WorkItem(key: item.key, payload: ChunkItem(absolutePath: output.absolutePath, contentHash: output.contentHash).encoded)]
     }
 
@@ -132,6 +133,7 @@ struct LoadPhase: PhaseWorker {
         for (key, record) in gone {
             try DocumentRemoval.removeChunks(of: record, key: key, in: txn, store: store)
             try txn.delete(store.documents, key)
+            try IndexStatistics.addDocumentBytes(-Int64(clamping: record.size), in: txn, store: store)
         }
     }
 }

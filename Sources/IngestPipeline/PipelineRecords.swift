@@ -54,6 +54,8 @@ enum PipelineKeys {
 
     static let chunkCount = Array("chunks".utf8)
     static let tokenCount = Array("tokens".utf8)
+    /// Bytes of source text the documents of every collection hold.
+    static let documentBytes = Array("document_bytes".utf8)
 }
 
 /// What the pipeline knows about one file of a collection.
@@ -96,12 +98,12 @@ struct DocumentRecord: Equatable {
     init?(decoding bytes: some Collection<UInt8>) {
         var reader = FieldReader(Array(bytes))
         guard reader.byte() == Self.version, let hash = reader.string(), let size = reader.uint64(),
-            let count = reader.uint64(), let seen = reader.string(), let fingerprint = reader.string(),
-            let sequence = reader.uint64(), reader.atEnd
+            let count = reader.uint32(), let seen = reader.string(), let fingerprint = reader.string(),
+            let sequence = reader.uint32(), reader.atEnd
         else { return nil }
         self.init(
-            contentHash: hash, size: size, chunkCount: UInt32(truncatingIfNeeded: count), lastSeenBy: seen,
-            settingsFingerprint: fingerprint, sequence: UInt32(truncatingIfNeeded: sequence)
+            contentHash: hash, size: size, chunkCount: count, lastSeenBy: seen, settingsFingerprint: fingerprint,
+            sequence: sequence
         )
     }
 }
@@ -141,12 +143,11 @@ struct ChunkRecord: Equatable {
     init?(decoding bytes: some Collection<UInt8>) {
         var reader = FieldReader(Array(bytes))
         guard reader.byte() == Self.version, let collection = reader.bytes(8), let path = reader.string(),
-            let ordinal = reader.uint64(), let tokens = reader.uint64(), let indexed = reader.byte(),
+            let ordinal = reader.uint32(), let tokens = reader.uint32(), let indexed = reader.flag(),
             let text = reader.string(), reader.atEnd
         else { return nil }
         self.init(
-            collection: collection, relativePath: path, ordinal: UInt32(truncatingIfNeeded: ordinal), text: text,
-            tokenCount: UInt32(truncatingIfNeeded: tokens), indexed: indexed == 1
+            collection: collection, relativePath: path, ordinal: ordinal, text: text, tokenCount: tokens, indexed: indexed
         )
     }
 }
@@ -217,7 +218,8 @@ private func appendString(_ value: String, to bytes: inout [UInt8]) {
     bytes.append(contentsOf: value.utf8)
 }
 
-/// Reads the fields above; every read returns `nil` instead of trapping on short input.
+/// Reads the fields above; every read returns `nil` instead of trapping on short or
+/// out-of-range input, so a record decodes only from the bytes its `encoded()` writes.
 struct FieldReader {
     private let bytes: [UInt8]
     private var offset = 0
@@ -240,6 +242,20 @@ struct FieldReader {
 
     mutating func uint64() -> UInt64? {
         bytes(8)?.reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+    }
+
+    /// A u32 stored in a u64 field; a larger value is damage, not something to truncate.
+    mutating func uint32() -> UInt32? {
+        uint64().flatMap { UInt32(exactly: $0) }
+    }
+
+    /// A flag byte: 0 or 1.
+    mutating func flag() -> Bool? {
+        switch byte() {
+        case 0: false
+        case 1: true
+        default: nil
+        }
     }
 
     mutating func string() -> String? {

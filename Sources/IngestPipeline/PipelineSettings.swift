@@ -63,12 +63,14 @@ public struct PipelineSettings: Sendable, Hashable, Codable {
 
     /// Reads the settings stored with a job.
     /// - Throws: `PipelineSettingsError` when they are not a pipeline job's settings.
+    ///   They are checked as at submit, so that damaged ones fail here, not deep in a phase.
     public init(stored bytes: [UInt8]) throws(PipelineSettingsError) {
         do {
             self = try JSONDecoder().decode(PipelineSettings.self, from: Data(bytes))
         } catch {
             throw PipelineSettingsError("the job's stored settings cannot be read (\(error)); was it submitted by a host with its own plan?")
         }
+        do { try validate() } catch { throw PipelineSettingsError("the job's stored settings are invalid: \(error)") }
     }
 
     /// What decides a document's chunks and vectors. A later job over the same source skips

@@ -58,3 +58,21 @@ public struct PipelineStoreError: Error, Sendable, CustomStringConvertible {
         PipelineStoreError(description: "the store has no \(name) database yet; run `ingest submit` and `ingest run` first")
     }
 }
+
+extension PipelineStore {
+    /// What the index holds, for metrics and status: one read transaction.
+    public struct Totals: Sendable, Equatable {
+        /// Chunks counted in the BM25 statistics.
+        public var indexedChunks: UInt64
+        /// Bytes of source text held by the documents of every collection.
+        public var documentBytes: UInt64
+    }
+
+    public func totals() throws -> Totals {
+        try jobs.read { txn in
+            let (chunks, _) = try IndexStatistics.read(in: txn, store: self)
+            let bytes = try txn.get(stats, PipelineKeys.documentBytes).map(BigEndian.value) ?? 0
+            return Totals(indexedChunks: chunks, documentBytes: bytes)
+        }
+    }
+}

@@ -70,6 +70,7 @@ struct ErasedWorker: Sendable {
 
 /// Failures of the runner itself, not of an item.
 public struct RunnerError: Error, Sendable, CustomStringConvertible {
+    /// What went wrong, and what to do about it.
     public let description: String
 
     static func workerContract(_ what: String) -> RunnerError {

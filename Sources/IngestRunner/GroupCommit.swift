@@ -127,12 +127,17 @@ enum GroupCommit {
     static func finish(
         batch: StoreBatch, job: JobContext, failure: (Int, String)?, pauseReason: PauseReason?, runner: RunnerIdentity
     ) throws -> [PhaseState] {
-        guard var (_, phases) = try batch.load(job.id) else { throw StoreError.jobNotFound(job.id) }
+        guard var (record, phases) = try batch.load(job.id) else { throw StoreError.jobNotFound(job.id) }
         if let (ordinal, error) = failure, phases[ordinal].status.isActive {
-            phases = try batch.transition(job.id, phase: ordinal, to: .failed, error: error).phases
+            (record, phases) = try batch.transition(job.id, phase: ordinal, to: .failed, error: error)
         }
         let status = StatusRules.jobStatus(of: phases.map(\.status))
-        if !status.isTerminal {
+        // A run stopping for a user pause that the user lifted again meanwhile (`ingest
+        // resume` landed between the run seeing the hold and this transaction) leaves the
+        // phases the resume set running as they are, for the next run: pausing them with
+        // reason `user` would undo the resume, and no runner resumes a user pause.
+        let holdLifted = pauseReason == .user && !record.held
+        if !status.isTerminal && !holdLifted {
             for ordinal in phases.indices where phases[ordinal].status == .running {
                 phases = try batch.transition(job.id, phase: ordinal, to: .paused, reason: pauseReason ?? .shutdown).phases
             }

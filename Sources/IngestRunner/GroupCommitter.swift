@@ -1,3 +1,4 @@
+internal import CoreMetrics
 internal import IngestCore
 internal import IngestStore
 internal import Logging
@@ -26,6 +27,7 @@ actor GroupCommitter {
     private var generation = 0
     private var commitWaiters: [CheckedContinuation<Void, Never>] = []
     private var roomWaiters: [Int: [CheckedContinuation<Void, Never>]] = [:]
+    private let commitDuration = RunnerMetrics.commitDuration()
     /// Set when the job must stop on its own account: held by the user, failed, or out of space.
     private(set) var jobStop: JobStop?
     private(set) var writeError: StoreError?
@@ -180,6 +182,7 @@ actor GroupCommitter {
         let store = store, job = job, workers = workers, limit = configuration.maxItemFailures
         do {
             let outcome: GroupCommit.Outcome
+            let started = ContinuousClock.now
             if configuration.fault == .splitCommit {
                 outcome = try await splitWrite(taken: taken, completable: completable)
             } else {
@@ -192,6 +195,7 @@ actor GroupCommitter {
                     }
                 }
             }
+            commitDuration.recordNanoseconds((ContinuousClock.now - started).wholeNanoseconds)
             phases = outcome.phases
             for (ordinal, items) in taken.enumerated() { ledgers[ordinal].committedThisRun += UInt64(items.count) }
             for ordinal in outcome.completed {
@@ -207,6 +211,12 @@ actor GroupCommitter {
             }
             if let (ordinal, error) = outcome.failed { stop(.failed(phase: ordinal, error: error)) }
             generation += 1
+            // Logged only once the transaction has returned, so a reader of the log (such as
+            // tools/powercut) may count everything it shows as committed.
+            logger.debug("group commit", metadata: [
+                "job": "\(job.id)", "items": "\(taken.reduce(0) { $0 + $1.count })",
+                "progress": "\(progress.map { "\($0.name) \($0.status) \($0.processed)" }.joined(separator: ", "))",
+            ])
             events(.progress(job.id, progress))
             wakeEveryone()
             return true
@@ -277,9 +287,17 @@ actor GroupCommitter {
         let pauseReason: PauseReason? = if case .paused(let reason) = jobStop { reason } else { runStop }
         let store = store, job = job
         do {
+            let logger = logger
             let final = try await executor.write {
                 try store.write { batch in
-                    try GroupCommit.finish(batch: batch, job: job, failure: failure, pauseReason: pauseReason, runner: runner)
+                    let phases = try GroupCommit.finish(batch: batch, job: job, failure: failure, pauseReason: pauseReason, runner: runner)
+                    // Logged before the commit, with the journal position the release takes:
+                    // a process killed after this line may or may not have released, one killed
+                    // before it has not. tools/soak orders releases against other runners'
+                    // claims by this position. (A retry after map growth logs it again, alike.)
+                    let position = try batch.load(job.id)?.record.journalLength ?? 0
+                    logger.info("releasing the lease", metadata: ["job": "\(job.id)", "runner": "\(runner)", "journal": "\(position)"])
+                    return phases
                 }
             }
             phases = final

@@ -9,10 +9,12 @@ public struct PowerSupply: Sendable {
     /// The sysfs directory; tests point it at a fake tree.
     public let root: String
 
+    /// A probe of the power supplies under `root`.
     public init(root: String = "/sys/class/power_supply") {
         self.root = root
     }
 
+    /// Whether the box runs on battery now; read afresh on every call.
     public var isOnBattery: Bool {
         let supplies = (try? FileManager.default.contentsOfDirectory(atPath: root)) ?? []
         var adapters: [Bool] = []

@@ -17,12 +17,14 @@ public final class Runner: Sendable {
     private let events: @Sendable (RunEvent) -> Void
     private let executor = StoreExecutor()
 
+    /// A runner for the jobs of `store`; ``run(stop:)`` runs them.
     /// - Parameters:
     ///   - store: The job store, opened read-write.
     ///   - configuration: Workers, group commit, budget, grace, limits.
     ///   - factory: Builds each claimed job's source and phase workers from its stored settings.
     ///   - logger: Where the runner logs.
-    ///   - events: Progress, phase completions and job outcomes as they happen.
+    ///   - events: Progress, phase completions and job outcomes as they happen. Called on the
+    ///     runner's commit path: keep it quick.
     public init(
         store: JobStore, configuration: RunnerConfiguration, factory: @escaping JobFactory, logger: Logger,
         events: @escaping @Sendable (RunEvent) -> Void = { _ in }
@@ -35,7 +37,16 @@ public final class Runner: Sendable {
     }
 
     /// Runs jobs until none is runnable or `stop` is requested (and, with a budget, until it ends).
-    /// - Returns: What happened to each job it ran.
+    ///
+    /// A stop makes every running phase commit what it finished, pause with the stop's
+    /// reason and release its job within ``RunnerConfiguration/shutdownGrace``.
+    /// - Parameter stop: Ask it to stop the run; a signal handler or a graceful-shutdown
+    ///   handler calls ``StopController/requestStop(_:)``.
+    /// - Returns: What happened to each job it ran. When the store cannot be read to claim
+    ///   the next job, ``RunReport/error`` says why.
+    /// - Throws: ``RunnerError`` when this process cannot tell its boot id and start time,
+    ///   which leases need (`/proc` is not mounted); `StoreError` when the store cannot be
+    ///   read to tell whether work remains.
     public func run(stop: StopController) async throws -> RunReport {
         guard let identity = RunnerIdentity.current() else { throw RunnerError.noIdentity() }
         var report = RunReport()
@@ -126,7 +137,7 @@ public final class Runner: Sendable {
 
     /// Claims the first runnable job and starts its phases, in one transaction.
     private func claimNext(as identity: RunnerIdentity, skipping tried: Set<JobID>) async throws -> (JobContext, [PhaseState])? {
-        let store = store, only = configuration.onlyJob
+        let store = store, only = configuration.onlyJob, fault = configuration.fault
         return try await executor.write {
             let candidates: [JobID]
             if let only {
@@ -140,6 +151,9 @@ public final class Runner: Sendable {
                 // Runners in one process share a lease identity; this keeps them apart.
                 guard InProcessClaims.shared.insert(id, in: store) else { continue }
                 let started: (JobContext, [PhaseState])? = try store.write { batch in
+                    if fault == .stealLeases, let holder = try batch.leaseHolder(of: id) {
+                        try batch.releaseLease(id, for: holder)
+                    }
                     guard case .claimed = try batch.claim(id, for: identity) else { return nil }
                     let phases = try GroupCommit.start(batch: batch, job: id)
                     guard let (record, _) = try batch.load(id) else { return nil }
@@ -220,5 +234,6 @@ public struct RunReport: Sendable {
     /// A failure of the runner itself (the store could not be read).
     public var error: (any Error)?
 
+    /// Whether a job the run claimed failed.
     public var failed: Bool { outcomes.contains { if case .failed = $0.1 { true } else { false } } }
 }

@@ -36,8 +36,16 @@ public struct RunnerConfiguration: Sendable {
         /// outputs in a second one, with a pause between — the bug group commit exists to
         /// prevent. A kill between the two loses outputs whose items count as done.
         case splitCommit = "split-commit"
+        /// Takes a job even when a live runner holds its lease, as a runner whose liveness
+        /// check wrongly finds every holder dead would: two runners then run one job at once.
+        /// The negative control of the concurrency soak (tools/soak).
+        case stealLeases = "steal-leases"
     }
 
+    /// A configuration; every value has the default `ingest run` uses.
+    ///
+    /// `workers`, `groupCommitItems` and `maxRetries` are raised to their least sensible
+    /// value (1, 1 and 0) when given less.
     public init(
         workers: Int = 2, groupCommitItems: Int = 256, groupCommitInterval: Duration = .milliseconds(200),
         maxTime: Duration? = nil, shutdownGrace: Duration = .seconds(5), maxItemFailures: UInt64 = 1000,

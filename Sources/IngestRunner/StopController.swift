@@ -14,6 +14,7 @@ public final class StopController: Sendable {
 
     private let state = Mutex(State())
 
+    /// A controller no stop was requested from yet.
     public init() {}
 
     /// Requests a stop; the phases will pause with `reason`.
@@ -30,6 +31,7 @@ public final class StopController: Sendable {
     /// The reason of the first stop request, or `nil` while none was made.
     public var reason: PauseReason? { state.withLock { $0.reason } }
 
+    /// Whether a stop was requested.
     public var isStopRequested: Bool { reason != nil }
 
     /// Returns once a stop was requested, or when the calling task is cancelled.

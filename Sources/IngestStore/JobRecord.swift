@@ -5,8 +5,11 @@ public struct JobRecord: Sendable, Hashable {
     /// What the job ingests: for the built-in pipeline an absolute directory path; for a
     /// host, whatever names its input.
     public var source: String
+    /// The job's phases, fixed at submit.
     public var plan: Plan
+    /// When the job was submitted.
     public var createdAt: Timestamp
+    /// When the job's journal last got a line (a transition, a claim, a hold or release).
     public var updatedAt: Timestamp
     /// How many runs died holding the job in the boot they ran in (killed or crashed); a
     /// run cut off by a power cut, or stopped cleanly, is not counted.
@@ -18,6 +21,13 @@ public struct JobRecord: Sendable, Hashable {
     /// The sequence number the job's next journal line gets.
     var nextJournalSequence: UInt64
 
+    /// How many lines the job's journal has had (the oldest are dropped past
+    /// `JobStore.journalLimit`, the count goes on): every line written after this record was
+    /// read gets a sequence number at least this. Logs quote it to place an event among
+    /// the journal's lines (commit order), which wall clocks cannot do.
+    public var journalLength: UInt64 { nextJournalSequence }
+
+    /// A new job's record: not held, no attempts.
     public init(source: String, plan: Plan, createdAt: Timestamp, settings: [UInt8] = []) {
         self.source = source
         self.plan = plan

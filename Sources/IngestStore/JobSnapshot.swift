@@ -2,14 +2,18 @@ public import IngestCore
 
 /// A job as read in one transaction: its record, its phases, and what follows from them.
 public struct JobSnapshot: Sendable {
+    /// The job's id.
     public let id: JobID
+    /// The job record: source, plan, times, attempts, hold flag, settings.
     public let record: JobRecord
+    /// Each phase's state, in the plan's order.
     public let phases: [PhaseState]
     /// The runner holding the job's lease, live or not.
     public let lease: RunnerIdentity?
     /// Whether `lease` names a process that is running now.
     public let leaseIsLive: Bool
 
+    /// A snapshot from its parts; tells whether the lease is live now.
     public init(id: JobID, record: JobRecord, phases: [PhaseState], lease: RunnerIdentity?) {
         self.id = id
         self.record = record
@@ -33,6 +37,7 @@ public struct JobSnapshot: Sendable {
     /// Failed items over all phases.
     public var itemsFailed: UInt64 { phases.reduce(0) { $0 &+ $1.itemsFailed } }
 
+    /// What is happening to the job now, from its status, hold flag and lease.
     public var activity: Activity {
         Activity.of(status: status, held: record.held, leasedByLiveRunner: leaseIsLive)
     }

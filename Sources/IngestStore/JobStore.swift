@@ -12,7 +12,9 @@ public final class JobStore: Sendable {
     /// Whether the store may be written. Read commands open read-only, so they work on a
     /// read-only mount and never create files.
     public enum AccessMode: Sendable {
+        /// Reads and writes; creates the store when asked to.
         case readWrite
+        /// Reads only; never creates or changes a file.
         case readOnly
     }
 
@@ -20,18 +22,28 @@ public final class JobStore: Sendable {
     /// migrated in one transaction.
     public static let schemaVersion: UInt32 = 1
 
+    /// The most journal lines kept per job; older ones are dropped as new ones come. A
+    /// thousand lines hold years of nightly budget pauses and resumes.
+    public static let journalLimit: UInt64 = 1000
+
     /// The store directory.
     public let path: String
+    /// The LMDB environment the store lives in. A host opens its own named databases here
+    /// (`openDatabase(named:create:)`) so that its writes can share the store's transactions.
     public let environment: Environment
+    /// Whether the store was opened for writing.
     public let mode: AccessMode
     let databases: StoreDatabases
     let clock: @Sendable () -> Timestamp
     let logger: Logger
+    /// Held shared while the store is open for writing (see `StoreLock`).
+    private let lock: StoreLock?
 
     private init(
         path: String, environment: Environment, mode: AccessMode, databases: StoreDatabases,
-        clock: @escaping @Sendable () -> Timestamp, logger: Logger
+        clock: @escaping @Sendable () -> Timestamp, logger: Logger, lock: StoreLock?
     ) {
+        self.lock = lock
         self.path = path
         self.environment = environment
         self.mode = mode
@@ -63,9 +75,20 @@ public final class JobStore: Sendable {
         logger: Logger = Logger(label: "ingest.store", factory: { _ in SwiftLogNoOpLogHandler() }),
         clock: @escaping @Sendable () -> Timestamp = JobStore.wallClock
     ) throws(StoreError) -> JobStore {
+        try open(at: path, mode: mode, createIfMissing: createIfMissing, options: options, logger: logger, clock: clock, lock: nil)
+    }
+
+    /// `open`, with `lock` already held (compaction's exclusive one); otherwise a writer
+    /// takes the shared lock before it maps the data file.
+    static func open(
+        at path: String, mode: AccessMode, createIfMissing: Bool, options: EnvironmentOptions, logger: Logger,
+        clock: @escaping @Sendable () -> Timestamp, lock held: StoreLock?
+    ) throws(StoreError) -> JobStore {
         var options = options
         options.readOnly = mode == .readOnly
         if mode == .readWrite && createIfMissing { try createDirectory(path) } else { try requireExisting(path) }
+        var lock = held
+        if lock == nil && mode == .readWrite { lock = try StoreLock.shared(path) }
         let environment: Environment
         do {
             environment = try Environment.open(path: path, options: options)
@@ -73,7 +96,9 @@ public final class JobStore: Sendable {
             throw mapOpenError(error, path: path)
         }
         let databases = try openDatabases(environment, path: path, mode: mode, clock: clock, logger: logger)
-        return JobStore(path: path, environment: environment, mode: mode, databases: databases, clock: clock, logger: logger)
+        return JobStore(
+            path: path, environment: environment, mode: mode, databases: databases, clock: clock, logger: logger, lock: lock
+        )
     }
 
     private static func createDirectory(_ path: String) throws(StoreError) {
@@ -90,7 +115,7 @@ public final class JobStore: Sendable {
         }
     }
 
-    private static func requireExisting(_ path: String) throws(StoreError) {
+    static func requireExisting(_ path: String) throws(StoreError) {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { throw .noStore(path) }
         guard isDirectory.boolValue else { throw .cannotCreate(path, "it is a file, not a directory") }
@@ -158,15 +183,21 @@ enum SchemaCheck {
             if try txn.mainDatabaseEntryCount() > 0 { throw StoreError.foreign(path) }
             return .empty
         }
-        guard let bytes = try txn.get(meta, Keys.Meta.schemaVersion), bytes.count == 4 else {
+        guard let bytes = try txn.get(meta, Keys.Meta.schemaVersion), let version = version(from: bytes) else {
             throw StoreError.damaged(path, "the meta database has no schema version")
         }
-        let version = bytes.reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
         if version > JobStore.schemaVersion {
             throw StoreError.newerSchema(path, found: version, supported: JobStore.schemaVersion)
         }
         if version == 0 { throw StoreError.damaged(path, "schema version 0") }
         return version < JobStore.schemaVersion ? .older(version) : .current
+    }
+
+    /// The schema version stored under `schema_version`: a big-endian u32, or `nil` when the
+    /// value is not 4 bytes.
+    static func version(from bytes: [UInt8]) -> UInt32? {
+        guard bytes.count == 4 else { return nil }
+        return bytes.reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
     }
 
     /// Creates the databases and writes the meta records of a new store, or migrates an

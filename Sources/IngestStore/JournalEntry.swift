@@ -18,7 +18,9 @@ public struct JournalEntry: Sendable, Hashable {
 
     /// The line's position in the job's journal, from 0.
     public let sequence: UInt64
+    /// When it happened, by the wall clock of the process that wrote it.
     public let time: Timestamp
+    /// What happened.
     public let event: Event
 }
 

@@ -100,5 +100,7 @@ enum Keys {
         static let schemaVersion = Array("schema_version".utf8)
         static let createdAt = Array("created_at".utf8)
         static let storeID = Array("store_id".utf8)
+        /// The latest `ingest run` (`RunRecord`), for metrics.
+        static let lastRun = Array("last_run".utf8)
     }
 }

@@ -7,13 +7,22 @@ internal import LMDBKit
 extension StoreBatch {
     /// Why a job could not be claimed.
     public enum ClaimRefusal: Sendable, Equatable {
-        case missing, terminal, held
+        /// There is no such job.
+        case missing
+        /// The job is completed or failed.
+        case terminal
+        /// The user holds the job.
+        case held
+        /// Another process that is still running holds the job's lease.
         case leasedByLiveRunner(RunnerIdentity)
     }
 
     /// How a claim went.
     public enum ClaimResult: Sendable, Equatable {
+        /// The lease is this runner's now; `previousHolderDiedThisBoot` tells whether a
+        /// process that died in this boot held it before (which counted an attempt).
         case claimed(previousHolderDiedThisBoot: Bool)
+        /// The job cannot be claimed, and why.
         case refused(ClaimRefusal)
     }
 
@@ -22,6 +31,10 @@ extension StoreBatch {
     /// A lease left by a process that died in this boot (killed, crashed) counts an attempt
     /// on the job (`JobRecord.attempts`); one left from an earlier boot — a power cut — or
     /// released by a clean stop does not.
+    /// - Parameters:
+    ///   - id: The job.
+    ///   - runner: The claiming process (``RunnerIdentity/current()``).
+    /// - Returns: Whether the lease is `runner`'s now, or why not.
     public func claim(_ id: JobID, for runner: RunnerIdentity) throws -> ClaimResult {
         guard let (record, phases) = try load(id) else { return .refused(.missing) }
         if StatusRules.jobStatus(of: phases.lazy.map(\.status)).isTerminal { return .refused(.terminal) }
@@ -35,6 +48,11 @@ extension StoreBatch {
         }
         try transaction.put(store.databases.leases, Keys.lease(id), runner.encoded(claimedAt: now.millisecondsSince1970))
         return .claimed(previousHolderDiedThisBoot: diedThisBoot)
+    }
+
+    /// The runner holding `id`'s lease, live or not; `nil` when no one holds it.
+    public func leaseHolder(of id: JobID) throws -> RunnerIdentity? {
+        try store.lease(id, in: transaction)
     }
 
     /// Drops `runner`'s lease on `id`; a lease held by someone else is left alone.
@@ -65,11 +83,10 @@ extension StoreBatch {
 
     /// Records that phase `ordinal` finished `itemKey`: done, or failed with a reason.
     public func putReceipt(_ id: JobID, phase ordinal: Int, itemKey: [UInt8], failure: String?) throws {
-        var writer = ByteWriter(capacity: 16 + (failure?.utf8.count ?? 0))
-        writer.write(ItemReceipt.version)
-        writer.write(optional: failure)
-        writer.write(now.millisecondsSince1970)
-        try transaction.put(store.databases.items, Keys.item(id, phase: ordinal, itemKey: itemKey), writer.bytes)
+        try transaction.put(
+            store.databases.items, Keys.item(id, phase: ordinal, itemKey: itemKey),
+            ItemReceipt.encode(failure: failure, at: now)
+        )
     }
 
     /// How many entries wait in phase `ordinal`'s queue, as this transaction sees it.
@@ -91,18 +108,32 @@ extension StoreBatch {
 
 /// An entry of a phase's durable queue.
 public struct QueueEntry: Sendable, Hashable {
+    /// The entry's place in the queue; sequence numbers only grow, and are never reused.
     public let sequence: UInt64
+    /// The bytes that were enqueued.
     public let payload: [UInt8]
 }
 
 /// A phase's receipt for one item.
 public struct ItemReceipt: Sendable, Hashable {
     static let version: UInt8 = 1
+    /// The ordinal of the phase that finished the item.
     public let phase: Int
+    /// The item's key.
     public let itemKey: [UInt8]
     /// `nil` when the item was done; the reason when it failed.
     public let failure: String?
+    /// When the receipt was written (the group commit's time).
     public let time: Timestamp
+
+    /// The stored value of a receipt; its phase and item key are in the record's key.
+    static func encode(failure: String?, at time: Timestamp) -> [UInt8] {
+        var writer = ByteWriter(capacity: 16 + (failure?.utf8.count ?? 0))
+        writer.write(version)
+        writer.write(optional: failure)
+        writer.write(time.millisecondsSince1970)
+        return writer.bytes
+    }
 
     init(phase: Int, itemKey: [UInt8], decoding buffer: UnsafeRawBufferPointer) throws(RecordError) {
         var reader = ByteReader(buffer)

@@ -166,10 +166,16 @@ public final class StoreBatch {
         }
     }
 
+    /// Appends `events`, and drops the line that falls out of the job's last
+    /// `JobStore.journalLimit` — one delete per append, so the journal stays bounded however
+    /// often a job is paused and resumed, at no extra cost.
     private func appendJournal(_ id: JobID, _ record: inout JobRecord, _ events: [JournalEntry.Event]) throws {
         for event in events {
-            let key = Keys.journal(id, sequence: record.nextJournalSequence)
-            try transaction.put(databases.journal, key, JournalEntry.encode(event, at: now))
+            let sequence = record.nextJournalSequence
+            try transaction.put(databases.journal, Keys.journal(id, sequence: sequence), JournalEntry.encode(event, at: now))
+            if sequence >= JobStore.journalLimit {
+                _ = try transaction.delete(databases.journal, Keys.journal(id, sequence: sequence - JobStore.journalLimit))
+            }
             record.nextJournalSequence += 1
         }
     }

@@ -17,6 +17,8 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
         case noSpace
         /// Reading or writing the files failed.
         case io
+        /// Another process holds the store in a way that rules this out for now.
+        case busy
     }
 
     private enum Kind: Sendable {
@@ -34,6 +36,7 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
         case noSpace(path: String, LMDBError)
         case io(path: String, LMDBError)
         case readOnly(path: String)
+        case busy(path: String, why: String)
         case lockFile(why: String)
     }
 
@@ -47,6 +50,7 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
     static func newerSchema(_ path: String, found: UInt32, supported: UInt32) -> Self {
         .init(.newerSchema(path: path, found: found, supported: supported))
     }
+    /// There is no job `id` in the store.
     public static func jobNotFound(_ id: JobID) -> Self { .init(.jobNotFound(id)) }
     static func phaseNotFound(_ id: JobID, _ phase: String) -> Self { .init(.phaseNotFound(id, phase)) }
     static func jobExists(_ id: JobID, source: String) -> Self { .init(.jobExists(id, source: source)) }
@@ -56,6 +60,7 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
         .init(.corruptRecord(database: database, key: printable(key), error))
     }
     static func readOnly(_ path: String) -> Self { .init(.readOnly(path: path)) }
+    static func busy(_ path: String, _ why: String) -> Self { .init(.busy(path: path, why: why)) }
     static func lockFile(_ why: String) -> Self { .init(.lockFile(why: why)) }
 
     /// A record of `database` under `key` that does not decode or contradicts another: for
@@ -72,6 +77,7 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
         return .init(.io(path: path, code))
     }
 
+    /// The kind of trouble; `ingest` maps it to an exit code.
     public var category: Category {
         switch kind {
         case .noStore, .jobNotFound, .phaseNotFound: .notFound
@@ -80,6 +86,7 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
         case .cannotCreate, .readOnly: .cannotCreate
         case .noSpace: .noSpace
         case .io: .io
+        case .busy: .busy
         }
     }
 
@@ -89,6 +96,7 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
         return nil
     }
 
+    /// What happened and what to do about it, for a person.
     public var description: String {
         switch kind {
         case .noStore(let path):
@@ -120,6 +128,8 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
             "I/O error on the store at \(path): \(code)" + (code.hint.map { "; \($0)" } ?? "")
         case .readOnly(let path):
             "the store at \(path) is open read-only; this command needs to write"
+        case .busy(let path, let why):
+            "the store at \(path) is busy: \(why)"
         case .lockFile(let why):
             why
         }

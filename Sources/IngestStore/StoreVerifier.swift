@@ -3,10 +3,14 @@ internal import LMDBKit
 
 /// One thing `StoreVerifier` found wrong, with the key it is about.
 public struct Inconsistency: Sendable, Hashable, CustomStringConvertible {
+    /// The named database the record is in (`jobs`, `phases`, `by_status`, …).
     public let database: String
+    /// The record's key, printable ASCII as is and other bytes as `\xNN`.
     public let key: String
+    /// What is wrong with it.
     public let problem: String
 
+    /// The database, the key and the problem, on one line.
     public var description: String { "\(database) \(key): \(problem)" }
 
     init(database: String, key: String, problem: String) {

@@ -7,7 +7,9 @@ internal import CLMDB
 public final class Cursor {
     /// A key and its value, both pointing into the map.
     public struct Entry {
+        /// The entry's key; valid only while the cursor stays where it is.
         public let key: UnsafeRawBufferPointer
+        /// The entry's value; valid only while the cursor stays where it is.
         public let value: UnsafeRawBufferPointer
     }
 

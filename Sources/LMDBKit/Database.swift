@@ -2,7 +2,9 @@ internal import CLMDB
 
 /// How a named database stores its entries.
 public struct DatabaseFlags: OptionSet, Sendable, Hashable {
+    /// The `mdb_dbi_open` flag bits.
     public let rawValue: UInt32
+    /// Flags from their `mdb_dbi_open` bits.
     public init(rawValue: UInt32) { self.rawValue = rawValue }
 
     /// `MDB_DUPSORT`: a key may hold many values, kept sorted.
@@ -25,5 +27,6 @@ public struct Database: Sendable, Hashable, CustomStringConvertible {
         self.name = name
     }
 
+    /// The database's name.
     public var description: String { name }
 }

@@ -277,10 +277,15 @@ public final class Environment: @unchecked Sendable {
 
     /// Sizes LMDB reports for the environment.
     public struct Statistics: Sendable {
+        /// The size of a database page, in bytes.
         public var pageSize: Int
+        /// The number of the last page in use.
         public var lastPage: Int
+        /// The map's current size, in bytes.
         public var mapSize: Int
+        /// Reader slots in use, across all processes.
         public var readersInUse: Int
+        /// Reader slots there are.
         public var maxReaders: Int
     }
 

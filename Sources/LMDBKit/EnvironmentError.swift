@@ -96,6 +96,7 @@ public struct EnvironmentError: Error, Sendable, CustomStringConvertible {
         }
     }
 
+    /// What failed, where, and what to do about it.
     public var description: String {
         switch kind {
         case .notADirectory:

@@ -31,6 +31,8 @@ public struct EnvironmentOptions: Sendable, Equatable {
     /// handed out (see `MapWindow`). Only a negative control turns it off.
     public var checksMapBounds = true
 
+    /// Options; the defaults suit a job store: full sync, a 16 MiB map that may grow to
+    /// 64 GiB (1 GiB on 32-bit), 32 named databases, 126 readers.
     public init(
         mapSize: Int = 16 << 20,
         maxMapSize: Int = Int.bitWidth == 64 ? 64 << 30 : 1 << 30,

@@ -12,8 +12,10 @@ internal import Darwin
 /// may want to handle, `description` from `mdb_strerror`, and `~=` so that
 /// `catch LMDBError.mapFull` works.
 public struct LMDBError: Error, RawRepresentable, Hashable, Sendable, CustomStringConvertible {
+    /// The LMDB return code (an `MDB_*` constant or an `errno` value).
     public let rawValue: Int32
 
+    /// The error for an LMDB return code.
     public init(rawValue: Int32) { self.rawValue = rawValue }
 
     /// `MDB_KEYEXIST`: key/data pair already exists.

@@ -129,7 +129,10 @@ public class ReadTransaction {
     }
 
     /// Visits, in order, every value stored under exactly `key` in a `duplicateSort` database.
-    /// - Parameter body: Gets each value (valid only during the call); returns `false` to stop.
+    /// - Parameters:
+    ///   - database: A database opened with `duplicateSort`.
+    ///   - key: The key whose values to visit.
+    ///   - body: Gets each value (valid only during the call); returns `false` to stop.
     public func forEachValue(
         _ database: Database, key: [UInt8], _ body: (_ value: UnsafeRawBufferPointer) throws -> Bool
     ) throws {
@@ -155,6 +158,7 @@ public class ReadTransaction {
     /// Visits, in key order, every entry whose key starts with `prefix`.
     ///
     /// - Parameters:
+    ///   - database: The database to scan.
     ///   - prefix: Bytes every visited key begins with; empty visits the whole database.
     ///   - body: Gets each key and value (valid only during the call); returns `false` to stop.
     public func scan(

@@ -20,7 +20,7 @@ enum ExitStatus {
     static let cannotCreate = ExitCode(73)
     /// Reading or writing failed, or the disk is full.
     static let ioError = ExitCode(74)
-    /// Work remains (paused by budget, signal or full disk): run again later.
+    /// Work remains (paused by budget, signal or full disk), or the store is busy: run again later.
     static let workRemains = ExitCode(75)
 
     static let helpText = """
@@ -33,7 +33,7 @@ enum ExitStatus {
           70  internal error
           73  cannot create the store
           74  I/O error
-          75  work remains: run again later
+          75  work remains, or the store is busy: run again later
         """
 
     /// The exit code for `error`.
@@ -45,6 +45,7 @@ enum ExitStatus {
             case .conflict, .damaged: badData
             case .cannotCreate: cannotCreate
             case .noSpace, .io: ioError
+            case .busy: workRemains
             }
         case let error as CLIError: error.exitCode
         case is JobIDError: usage

@@ -10,7 +10,8 @@ struct Ingest: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [
             Submit.self, Run.self, StatusCommand.self, ListCommand.self, Pause.self, Resume.self, Retry.self,
-            History.self, Search.self, Export.self, Verify.self, Backup.self,
+            History.self, Search.self, Export.self, Verify.self, Backup.self, MetricsCommand.self, Watch.self,
+            GarbageCollect.self, Compact.self,
         ]
     )
 }

@@ -121,7 +121,8 @@ private final class LoggingState: @unchecked Sendable {
                 handler.logLevel = level
                 return handler
             case .text:
-                var handler = StreamLogHandler.standardError(label: label)
+                // Through `StandardError`, so a log line never lands under `ingest run`'s live lines.
+                var handler = StreamLogHandler(label: label, stream: StandardErrorStream())
                 handler.logLevel = level
                 return handler
             }
@@ -152,5 +153,5 @@ struct LogLevelArgument: ExpressibleByArgument {
 
 /// Writes one line to standard error.
 func printError(_ line: String) {
-    FileHandle.standardError.write(Data((line + "\n").utf8))
+    StandardError.write(line + "\n")
 }

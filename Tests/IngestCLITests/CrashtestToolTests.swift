@@ -10,27 +10,9 @@ import Testing
 /// Needs `python3` on the PATH (the tool uses only its standard library).
 @Suite("tools/crashtest", .serialized)
 struct CrashtestToolTests {
-    /// The repository root: this file is `<root>/Tests/IngestCLITests/CrashtestToolTests.swift`.
-    static let repositoryRoot = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-
-    static let script = repositoryRoot.appendingPathComponent("tools/crashtest").path
-
-    /// Runs the tool on the debug binary with `extra` arguments; returns its output and its
-    /// JSON report.
+    /// Runs the tool on the debug binary with 25 kills and `extra` arguments.
     private func crashtest(_ extra: [String]) async throws -> (ProcessOutput, [String: Any]) {
-        #expect(FileManager.default.isExecutableFile(atPath: Self.script), "\(Self.script) is missing or not executable")
-        let directory = TemporaryDirectory("crashtest-tool")
-        let reportPath = directory.appending("report.json")
-        let arguments = ["--quick", "--binary", ChildProcess.executable("ingest"), "--kills", "25", "--json", reportPath] + extra
-        // Neither the caller's store nor a fault the caller exported may leak into the runs.
-        // The wait runs off Swift's cooperative pool, which the other tests need.
-        let output = try await RunBlocking.run {
-            try ChildProcess.run(Self.script, arguments, environment: ["INGEST_STORE": nil, "INGEST_FAULT": nil], timeout: 600)
-        }
-        let report = (try? Data(contentsOf: URL(fileURLWithPath: reportPath)))
-            .flatMap { try? JSONSerialization.jsonObject(with: $0) as? [String: Any] } ?? [:]
-        return (output, report)
+        try await RepositoryTool.run("crashtest", ["--kills", "25"] + extra)
     }
 
     @Test("25 SIGKILLs of ingest run: verify stays clean, the export equals an uninterrupted run's", .timeLimit(.minutes(10)))

@@ -1,3 +1,4 @@
+import IngestTestSupport
 import Testing
 @testable import IngestCore
 

@@ -1,3 +1,4 @@
+import IngestTestSupport
 import Testing
 
 @testable import IngestCore
@@ -28,5 +29,50 @@ struct ParserTests {
     @Test(arguments: ["", "M", "-1M", "1.5G", "lots", "5X", "99999999999T", "1 2M"])
     func badSizes(text: String) {
         #expect(SizeParser.parse(text) == nil)
+    }
+}
+
+/// The parsers on text no one should type: they answer `nil` or a value, never trap.
+struct ParserRobustnessTests {
+    /// `fuzz-size`: "ß" uppercases to "SS", and `Character("SS")` trapped, so
+    /// `--max-file-size 1ß` crashed `ingest`. Likewise "ﬀ" → "FF" and "ŉ" → "ʼN".
+    @Test(arguments: ["1ß", "5ﬀ", "2ŉ", "1ǅ", "1ßB", "１M", "1\u{301}M", "9ΐ"])
+    func sizesWithCharactersThatUppercaseToSeveral(text: String) {
+        #expect(SizeParser.parse(text) == nil)
+    }
+
+    /// Every string of up to three characters from a pool of digits, units and characters
+    /// that change length when uppercased, are not ASCII digits, or combine.
+    @Test("every short string of tricky characters parses or is refused")
+    func shortStrings() {
+        let pool: [String] = ["0", "9", "m", "s", "ms", "K", "B", "iB", " ", "ß", "ﬀ", "١", "\u{301}", "\r\n", "-", "."]
+        var parsedDurations = 0
+        var parsedSizes = 0
+        for a in pool {
+            for b in pool {
+                for c in pool {
+                    let text = a + b + c
+                    if let duration = DurationParser.parse(text) {
+                        #expect(duration >= .zero)
+                        parsedDurations += 1
+                    }
+                    if SizeParser.parse(text) != nil { parsedSizes += 1 }
+                }
+            }
+        }
+        #expect(parsedDurations > 0 && parsedSizes > 0, "the pool never formed a valid duration or size")
+    }
+
+    /// Ids read back from damaged keys: an id decodes exactly when its text would be accepted
+    /// if typed, and keeps its bytes.
+    @Test("stored id bytes decode exactly when the typed id is valid")
+    func storedIDs() {
+        let seeds = ["job-1", "01jc9x2k4mzt8aqr", String(repeating: "x", count: 128)].map { Array($0.utf8) }
+        for bytes in ByteMutations.variants(of: seeds, count: 2000, seed: 21) {
+            let stored = JobID(storedBytes: bytes)
+            let typed = String(validating: bytes, as: UTF8.self).flatMap { try? JobID(validating: $0) }
+            #expect(stored == typed)
+            if let stored { #expect(stored.bytes == bytes) }
+        }
     }
 }

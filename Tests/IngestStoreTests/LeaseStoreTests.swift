@@ -40,6 +40,24 @@ struct LeaseStoreTests {
         #expect(!RunnerIdentity(bootID: "00000000-0000-0000-0000-000000000000", pid: me.pid, startTicks: me.startTicks).isLive)
     }
 
+    @Test("start ticks: field 22 counted from the last ')', whatever the command name holds")
+    func startTicksParsing() throws {
+        func parse(_ line: String) -> UInt64? {
+            Array(line.utf8).withUnsafeBufferPointer { RunnerIdentity.parseStartTicks($0) }
+        }
+        let tail = (3...21).map { "\($0)" }.joined(separator: " ") + " 987654 23 24\n"
+        #expect(parse("42 (ingest) " + tail) == 987_654)
+        #expect(parse("42 (a) b (c) d) " + tail) == 987_654, "a name with spaces and parentheses")
+        #expect(parse("42 (x) 3 4 5\n") == nil, "too few fields")
+        #expect(parse("42 ingest 1 2") == nil, "no name")
+        #expect(parse("42 (x) " + (3...21).map { "\($0)" }.joined(separator: " ") + " 12ab 23\n") == nil, "not a number")
+        // This process, against an independent reading of the same file.
+        let text = try String(contentsOfFile: "/proc/self/stat", encoding: .utf8)
+        let fields = text[text.index(after: try #require(text.lastIndex(of: ")")))...].split(separator: " ")
+        #expect(RunnerIdentity.startTicks(of: getpid()) == UInt64(fields[19]))
+        #expect(RunnerIdentity.startTicks(of: Int32.max) == nil)
+    }
+
     @Test func aLiveLeaseRefusesTheClaimAndWritesNothing() throws {
         try withClaimableJob { store, id, me in
             // The parent test process is live and is not us.

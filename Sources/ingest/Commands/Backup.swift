@@ -7,7 +7,8 @@ struct Backup: ParsableCommand {
         abstract: "Write a compacted copy of the store to DEST (a new or empty directory) and verify it.",
         discussion: """
             Safe while a runner writes: the copy is one consistent snapshot. To restore, stop the \
-            runners and point --store at the copy (or move it into place).
+            runners and point --store at the copy (or move it into place). Exits 73 when DEST cannot be \
+            created or is not empty, 74 when the copy cannot be written, 65 when it does not verify.
             """
     )
 

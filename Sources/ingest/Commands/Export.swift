@@ -6,7 +6,8 @@ import IngestStore
 
 struct Export: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Print the index as sorted JSON lines, one per chunk, so two stores can be compared byte for byte."
+        abstract: "Print the index as sorted JSON lines, one per chunk, so two stores can be compared byte for byte.",
+        discussion: "Exits 66 when the store or the job given with --job does not exist."
     )
 
     @OptionGroup var storeOptions: StoreOptions

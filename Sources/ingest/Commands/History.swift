@@ -3,7 +3,10 @@ import IngestCore
 import IngestStore
 
 struct History: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Show a job's journal: every transition, oldest first.")
+    static let configuration = CommandConfiguration(
+        abstract: "Show a job's journal: every transition, oldest first.",
+        discussion: "Exits 66 when the store or the job does not exist."
+    )
 
     @OptionGroup var storeOptions: StoreOptions
     @OptionGroup var job: JobArgument

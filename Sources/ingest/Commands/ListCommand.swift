@@ -6,7 +6,10 @@ struct ListCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "list",
         abstract: "List jobs, one line each.",
-        discussion: "With --status only jobs whose derived status matches; read from the status index, not a full scan."
+        discussion: """
+            With --status only jobs whose derived status matches; read from the status index, not a full scan. \
+            Exits 66 when the store does not exist.
+            """
     )
 
     @OptionGroup var storeOptions: StoreOptions

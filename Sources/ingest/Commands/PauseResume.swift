@@ -4,7 +4,8 @@ import IngestStore
 
 struct Pause: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Hold a job: its running phases pause with reason `user` and no runner picks it up until `ingest resume`."
+        abstract: "Hold a job: its running phases pause with reason `user` and no runner picks it up until `ingest resume`.",
+        discussion: "Exits 66 when the job does not exist, 65 when it has finished (nothing to pause)."
     )
 
     @OptionGroup var storeOptions: StoreOptions
@@ -23,7 +24,8 @@ struct Pause: ParsableCommand {
 
 struct Resume: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Release a user hold; the next `ingest run` continues the job from its checkpoint."
+        abstract: "Release a user hold; the next `ingest run` continues the job from its checkpoint.",
+        discussion: "Exits 66 when the job does not exist."
     )
 
     @OptionGroup var storeOptions: StoreOptions

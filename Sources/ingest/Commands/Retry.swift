@@ -3,7 +3,8 @@ import IngestStore
 
 struct Retry: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Restart a failed job's failed phases from their checkpoints; the next `ingest run` continues it."
+        abstract: "Restart a failed job's failed phases from their checkpoints; the next `ingest run` continues it.",
+        discussion: "Exits 66 when the job does not exist, 65 when it has not failed (nothing to retry)."
     )
 
     @OptionGroup var storeOptions: StoreOptions

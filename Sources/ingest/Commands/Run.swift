@@ -16,6 +16,8 @@ struct Run: AsyncParsableCommand {
             SIGTERM or SIGINT (or the end of --max-time) makes every running phase commit, pause \
             and release its job within --shutdown-grace; the run then exits 75 and the next run \
             continues from the last commit. A second SIGINT exits at once; the store stays consistent.
+            Exits 0 when done or nothing is left to do, 1 when a job failed, 75 when work remains \
+            (budget, signal, full disk). Every exit code: `ingest --help`.
             """
     )
 
@@ -51,17 +53,33 @@ struct Run: AsyncParsableCommand {
     @Option(help: .hidden)
     var powerSupplyDirectory: String = "/sys/class/power_supply"
 
-    @Option(help: ArgumentHelp("Progress display: auto (a live line on a terminal, log lines otherwise), live, lines, none.", valueName: "mode"))
+    @OptionGroup(title: "Job settings (stored with each job at submit; given to run, they only warn where a job differs)")
+    var settingsOptions: SettingsOptions
+
+    @Option(help: ArgumentHelp("Keep a Prometheus text file here for node_exporter's textfile collector (rewritten atomically).", valueName: "path"))
+    var metricsFile: String?
+
+    @Option(help: ArgumentHelp("How often --metrics-file is rewritten.", valueName: "duration"))
+    var metricsInterval: String = "15s"
+
+    @Option(help: ArgumentHelp("Progress on stderr: auto (live lines on a terminal, log lines otherwise), live, lines, none.", valueName: "mode"))
     var progress: ProgressMode = .auto
+
+    @Option(help: ArgumentHelp("How often --progress lines prints each job's progress.", valueName: "duration"))
+    var progressInterval: String = "2s"
 
     func validate() throws {
         if let maxTime, DurationParser.parse(maxTime) == nil {
             throw ValidationError("--max-time \"\(maxTime)\" is not a duration; write e.g. 90s, 5m or 1h30m")
         }
-        for (name, value) in [("--shutdown-grace", shutdownGrace), ("--commit-interval", commitInterval)]
+        for (name, value) in [
+            ("--shutdown-grace", shutdownGrace), ("--commit-interval", commitInterval), ("--metrics-interval", metricsInterval),
+            ("--progress-interval", progressInterval),
+        ]
         where DurationParser.parse(value) == nil {
             throw ValidationError("\(name) \"\(value)\" is not a duration; write e.g. 500ms or 5s")
         }
+        if let metricsFile, metricsFile.isEmpty { throw ValidationError("--metrics-file needs a path") }
         if let minFreeDisk, SizeParser.parse(minFreeDisk) == nil {
             throw ValidationError("--min-free-disk \"\(minFreeDisk)\" is not a size; write e.g. 500M or 2G")
         }
@@ -82,6 +100,49 @@ struct Run: AsyncParsableCommand {
                 return snapshot
             }
         }
+        try warnAboutSettings(store, onlyJob: onlyJob)
+        let metrics = RunMetrics(
+            store: store, filePath: metricsFile, interval: DurationParser.parse(metricsInterval) ?? .seconds(15),
+            logger: CLILogging.logger
+        )
+        try reportingErrors { try metrics.start() }
+        let refresher = Task { await metrics.keepFileFresh() }
+        defer { refresher.cancel() }
+        do {
+            try await runJobs(store: store, pipelineStore: pipelineStore, onlyJob: onlyJob)
+            metrics.finish(exitCode: 0)
+        } catch {
+            metrics.finish(exitCode: (error as? ExitCode)?.rawValue ?? ExitStatus.code(for: error).rawValue)
+            throw error
+        }
+    }
+
+    /// A job runs with the settings it was submitted with, whatever flags a run is given:
+    /// say so for each runnable job whose stored settings the given flags contradict.
+    private func warnAboutSettings(_ store: JobStore, onlyJob: JobID?) throws {
+        try reportingErrors {
+            var jobs: [JobSnapshot] = []
+            if let onlyJob {
+                jobs = try store.job(onlyJob).map { [$0] } ?? []
+            } else {
+                for status in [JobStatus.pending, .running] { jobs += try store.jobs(status: status) }
+            }
+            for job in jobs {
+                guard let stored = try? PipelineSettings(stored: job.record.settings) else { continue }
+                let differences = settingsOptions.disagreements(with: stored)
+                guard !differences.isEmpty else { continue }
+                let text = differences.joined(separator: ", ")
+                printError(
+                    "ingest: warning: job \(job.id) keeps the settings it was submitted with, not \(text); "
+                        + "submit a new job to use other settings"
+                )
+                CLILogging.logger.info("flags disagree with a job's stored settings", metadata: ["job": "\(job.id)", "flags": "\(text)"])
+            }
+        }
+    }
+
+    /// Runs the jobs to the end of the run and turns how it ended into the exit status.
+    private func runJobs(store: JobStore, pipelineStore: PipelineStore, onlyJob: JobID?) async throws {
         let power = PowerSupply(root: powerSupplyDirectory)
         var batteryProbe: (@Sendable () -> Bool)?
         if pauseOnBattery { batteryProbe = { @Sendable in power.isOnBattery } }
@@ -95,7 +156,7 @@ struct Run: AsyncParsableCommand {
             // Test-only fault injection for the crash test's negative control (tools/crashtest).
             fault: ProcessInfo.processInfo.environment["INGEST_FAULT"].flatMap(RunnerConfiguration.Fault.init(rawValue:))
         )
-        let display = ProgressDisplay(mode: progress.resolved)
+        let display = ProgressDisplay(mode: progress, lineInterval: DurationParser.parse(progressInterval) ?? .seconds(2))
         let logger = CLILogging.logger
         let runner = Runner(
             store: store, configuration: configuration, factory: Pipeline.factory(pipelineStore, logger: logger),
@@ -144,6 +205,6 @@ enum ProgressMode: String, ExpressibleByArgument, CaseIterable {
 
     var resolved: ProgressMode {
         guard self == .auto else { return self }
-        return isatty(STDERR_FILENO) == 1 ? .live : .lines
+        return TerminalSize.isLiveTerminal(STDERR_FILENO) ? .live : .lines
     }
 }

@@ -4,7 +4,9 @@ import IngestPipeline
 import IngestStore
 
 struct Search: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Search the index for QUERY.")
+    static let configuration = CommandConfiguration(
+        abstract: "Search the index for QUERY.", discussion: "Exits 66 when the store does not exist."
+    )
 
     @OptionGroup var storeOptions: StoreOptions
 

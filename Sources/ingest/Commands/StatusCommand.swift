@@ -5,7 +5,8 @@ import IngestStore
 struct StatusCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "status",
-        abstract: "Show one job in detail, or a summary of all jobs."
+        abstract: "Show one job in detail, or a summary of all jobs.",
+        discussion: "Exits 66 when the store or the job does not exist."
     )
 
     @OptionGroup var storeOptions: StoreOptions

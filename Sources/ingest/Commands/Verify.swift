@@ -4,7 +4,8 @@ import IngestStore
 
 struct Verify: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Check every job record, phase record and index of the store; exits 65 when something is wrong."
+        abstract: "Check every job record, phase record and index of the store; exits 65 when something is wrong.",
+        discussion: "Exits 0 when the store is sound, 66 when it does not exist."
     )
 
     @OptionGroup var storeOptions: StoreOptions

@@ -27,8 +27,7 @@ struct JSONLogHandler: LogHandler {
         fields["message"] = "\(event.message)"
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        guard var line = try? encoder.encode(fields) else { return }
-        line.append(0x0A)
-        FileHandle.standardError.write(line)
+        guard let line = try? encoder.encode(fields) else { return }
+        StandardError.write(String(decoding: line, as: UTF8.self) + "\n")
     }
 }

@@ -38,7 +38,18 @@ struct JSONStreamWriter {
     }
 
     mutating func number(_ value: some BinaryInteger) {
-        buffer.append(contentsOf: String(value).utf8)
+        guard let unsigned = UInt64(exactly: value) else {
+            buffer.append(contentsOf: String(value).utf8)
+            return
+        }
+        // Digits straight into the buffer: no String per number.
+        let start = buffer.count
+        var remaining = unsigned
+        repeat {
+            buffer.append(UInt8(ascii: "0") + UInt8(remaining % 10))
+            remaining /= 10
+        } while remaining > 0
+        buffer[start...].reverse()
     }
 
     mutating func number(_ value: UInt64?) {

@@ -81,6 +81,10 @@ enum JobText {
 
     static func history(_ entries: [JournalEntry], phaseNames: [String]) -> String {
         var table = TextTable(header: ["TIME", "PHASE", "CHANGE", "NOTE"])
+        // The journal keeps a job's last `JobStore.journalLimit` lines; say so when older ones went.
+        if let first = entries.first, first.sequence > 0 {
+            table.add(["…", "-", "\(first.sequence) earlier lines dropped", "the journal keeps the last \(JobStore.journalLimit)"])
+        }
         for entry in entries {
             switch entry.event {
             case .submitted: table.add([entry.time.iso8601, "-", "submitted", ""])

@@ -1,84 +1,156 @@
+import Dispatch
 import Foundation
 import IngestCore
 import IngestRunner
 
-/// Shows a run's progress: a live line redrawn in place on a terminal, or plain lines
-/// every few seconds (and at every start, phase completion and end) for logs.
+/// Shows a run's progress on standard error.
+///
+/// - `live`: a block at the bottom of the terminal with one line per running phase of each
+///   running job (`JOB PHASE [####....]  done/total  rate/s  ETA`), redrawn in place at most
+///   ten times a second; job starts, phase completions and job ends print above it for good.
+/// - `lines`: for logs — `progress JOB PHASE done/total rate/s ETA …`, one phase per line,
+///   at most every `lineInterval` (two seconds) per job, plus the same start, completion and end lines.
+///
+/// The runner calls `handle` from its commit path; the display only records the event and
+/// draws on its own queue, so a slow or stopped terminal never holds up a commit.
 final class ProgressDisplay: @unchecked Sendable {
     private let mode: ProgressMode
-    private let lock = NSLock()
-    private var started: [JobID: ContinuousClock.Instant] = [:]
-    private var lastLine: ContinuousClock.Instant?
-    private var liveLineShown = false
-    private let lineInterval: Duration = .seconds(2)
+    private let queue = DispatchQueue(label: "ingest.progress")
     private let liveInterval: Duration = .milliseconds(100)
+    private let lineInterval: Duration
 
-    init(mode: ProgressMode) { self.mode = mode }
+    // Touched only on `queue` (hence @unchecked Sendable).
+    private var block: LiveBlock
+    private var jobs: [JobID: RunningJob] = [:]
+    /// Running jobs in the order they started, for a stable order of lines.
+    private var order: [JobID] = []
+    private var lastDraw: ContinuousClock.Instant?
+    private var drawScheduled = false
+    private var finished = false
+
+    private struct RunningJob {
+        var phases: [PhaseProgress] = []
+        /// Phases reported completed since the last progress event: off the block at once.
+        var completed: Set<String> = []
+        var meters: [String: RateMeter] = [:]
+        var lastLines: ContinuousClock.Instant?
+    }
+
+    init(mode: ProgressMode, lineInterval: Duration = .seconds(2)) {
+        self.mode = mode.resolved
+        self.lineInterval = lineInterval
+        block = LiveBlock(output: .standardError, descriptor: STDERR_FILENO)
+        if self.mode == .live {
+            // Log and error lines go above the block, in order with the events around them, and
+            // are on the screen when the write returns (the second-interrupt message is written
+            // just before the process exits). Nothing on `queue` writes through StandardError, so
+            // waiting for it here cannot deadlock.
+            StandardError.redirect { text in
+                self.queue.sync { self.say(String(text.dropLast(text.hasSuffix("\n") ? 1 : 0)), force: true) }
+            }
+        }
+    }
 
     func handle(_ event: RunEvent) {
         guard mode != .none else { return }
-        lock.lock()
-        defer { lock.unlock() }
+        let now = ContinuousClock.now
+        queue.async { self.apply(event, at: now) }
+    }
+
+    /// Erases the live block (after every event so far is shown), so that what the run
+    /// prints next starts on a clean line.
+    func finish() {
+        StandardError.redirect(to: nil)
+        queue.sync {
+            finished = true
+            if mode == .live { block.clear() }
+        }
+    }
+
+    private func apply(_ event: RunEvent, at now: ContinuousClock.Instant) {
+        guard !finished else { return }
         switch event {
         case .jobStarted(let id, let source):
-            started[id] = .now
-            emitLine("job \(id) started: \(source)")
+            if jobs[id] == nil { order.append(id) }
+            jobs[id] = RunningJob()
+            say("job \(id) started: \(source)")
         case .phaseCompleted(let id, let phase):
-            emitLine("job \(id) phase \(phase) completed")
+            jobs[id]?.completed.insert(phase)
+            say("job \(id) phase \(phase) completed")
         case .progress(let id, let phases):
-            let now = ContinuousClock.now
-            let interval = mode == .live ? liveInterval : lineInterval
-            if let last = lastLine, now - last < interval { return }
-            lastLine = now
-            let text = Self.describe(id, phases, elapsed: now - (started[id] ?? now))
-            if mode == .live {
-                write("\r\u{1B}[K" + text)
-                liveLineShown = true
-            } else {
-                write("progress " + text + "\n")
+            var job = jobs[id] ?? RunningJob()
+            if jobs[id] == nil { order.append(id) }
+            job.phases = phases
+            job.completed = []
+            for phase in phases { job.meters[phase.name, default: RateMeter()].record(phase.processed, at: now) }
+            if mode == .lines, job.lastLines.map({ now - $0 >= lineInterval }) ?? true {
+                job.lastLines = now
+                for line in Self.lines(id, job) { write(line.plain + "\n") }
             }
+            jobs[id] = job
+            if mode == .live { redrawSoon(now) }
         case .jobFinished(let id, let outcome):
-            emitLine("job \(id) \(Self.describe(outcome))")
+            jobs[id] = nil
+            order.removeAll { $0 == id }
+            say("job \(id) \(Self.describe(outcome))")
         }
     }
 
-    /// Ends a live line so that what follows starts on a fresh line.
-    func finish() {
-        lock.lock()
-        defer { lock.unlock() }
-        if liveLineShown {
-            write("\r\u{1B}[K")
-            liveLineShown = false
+    /// Prints a line for good: above the live block, or as a log line. After `finish`, only
+    /// text that must not be lost (`force`: a log or error line) is still written.
+    private func say(_ line: String, force: Bool = false) {
+        if finished {
+            if force { write(line + "\n") }
+            return
+        }
+        switch mode {
+        case .live:
+            block.printAbove(line, then: liveLines())
+            lastDraw = .now
+        case .lines: write(line + "\n")
+        case .auto, .none: break
         }
     }
 
-    private func emitLine(_ text: String) {
-        if liveLineShown { write("\r\u{1B}[K") }
-        liveLineShown = false
-        write(text + "\n")
-    }
-
-    private func write(_ text: String) {
-        FileHandle.standardError.write(Data(text.utf8))
-    }
-
-    /// `job ID  load 120/120  chunk 80/120 35.1/s ETA 1s  embed …`
-    static func describe(_ id: JobID, _ phases: [PhaseProgress], elapsed: Duration) -> String {
-        let seconds = max(0.001, Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
-        var parts = ["job \(id)"]
-        for phase in phases {
-            var part = "\(phase.name) \(phase.processed)/\(phase.total.map(String.init) ?? "?")"
-            if phase.status == .running, phase.processedThisRun > 0 {
-                let rate = Double(phase.processedThisRun) / seconds
-                part += " \(Self.rate(rate))/s"
-                if let total = phase.total, total > phase.processed, rate > 0 {
-                    part += " ETA " + Self.duration(Double(total - phase.processed) / rate)
-                }
+    /// Redraws now, or — when the last redraw was less than `liveInterval` ago — once that
+    /// interval is over, so the block changes at most ten times a second yet always ends
+    /// showing the latest state.
+    private func redrawSoon(_ now: ContinuousClock.Instant) {
+        if let lastDraw, now - lastDraw < liveInterval {
+            guard !drawScheduled else { return }
+            drawScheduled = true
+            let wait = liveInterval - (now - lastDraw)
+            queue.asyncAfter(deadline: .now() + .nanoseconds(Int(wait.seconds * 1e9))) {
+                self.drawScheduled = false
+                self.redrawSoon(.now)
             }
-            if phase.itemsFailed > 0 { part += " (\(phase.itemsFailed) failed)" }
-            parts.append(part)
+            return
         }
-        return parts.joined(separator: "  ")
+        guard !finished else { return }
+        lastDraw = now
+        block.redraw(liveLines())
+    }
+
+    /// The block as it stands: every running phase of every running job.
+    private func liveLines() -> [String] {
+        let lines = order.flatMap { id in jobs[id].map { Self.lines(id, $0) } ?? [] }
+        return PhaseLine.aligned(lines, columns: TerminalSize.of(STDERR_FILENO).columns)
+    }
+
+    /// The job's running phases as progress lines.
+    private static func lines(_ id: JobID, _ job: RunningJob) -> [PhaseLine] {
+        job.phases.filter { $0.status == .running && !job.completed.contains($0.name) }.map { phase in
+            PhaseLine(
+                job: id.rawValue, phase: phase.name, processed: phase.processed, total: phase.total,
+                rate: job.meters[phase.name]?.rate, note: phase.itemsFailed > 0 ? "(\(phase.itemsFailed) failed)" : nil
+            )
+        }
+    }
+
+    /// Writes to standard error itself: the display is where `StandardError` sends text while
+    /// the block is up, so going through it would come back here.
+    private func write(_ text: String) {
+        try? FileHandle.standardError.write(contentsOf: Data(text.utf8))
     }
 
     static func describe(_ outcome: JobOutcome) -> String {
@@ -88,17 +160,6 @@ final class ProgressDisplay: @unchecked Sendable {
         case .paused(let reason): "paused (\(reason))"
         case .skipped(let why): "skipped: \(why)"
         }
-    }
-
-    private static func rate(_ value: Double) -> String {
-        value >= 100 ? String(Int(value.rounded())) : String((value * 10).rounded() / 10)
-    }
-
-    private static func duration(_ seconds: Double) -> String {
-        let whole = Int(seconds.rounded(.up))
-        if whole < 60 { return "\(whole)s" }
-        if whole < 3600 { return "\(whole / 60)m\(whole % 60)s" }
-        return "\(whole / 3600)h\(whole / 60 % 60)m"
     }
 }
 

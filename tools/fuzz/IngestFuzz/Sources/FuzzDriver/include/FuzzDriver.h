@@ -1,0 +1,5 @@
+// libFuzzer's entry point for programs that keep their own main (see Sources/FuzzCases/FuzzMain.swift).
+#include <stddef.h>
+#include <stdint.h>
+
+int LLVMFuzzerRunDriver(int *argc, char ***argv, int (*callback)(const uint8_t *data, size_t size));

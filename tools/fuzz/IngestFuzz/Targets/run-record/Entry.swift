@@ -1,0 +1,3 @@
+import FuzzCases
+
+@main enum Main { static func main() { FuzzMain.run(.runRecord) } }
