@@ -54,9 +54,7 @@ enum MapLocator {
         // glibc's major()/minor() split, which the Swift overlay does not export.
         let raw = UInt64(info.st_dev)
         let device = (major: ((raw >> 8) & 0xFFF) | ((raw >> 32) & ~0xFFF), minor: (raw & 0xFF) | ((raw >> 12) & ~0xFF))
-        guard let text = readWholeFile("/proc/self/maps") else { return nil }
-        for line in text.split(separator: UInt8(ascii: "\n")) {
-            let fields = line.split(separator: UInt8(ascii: " "), omittingEmptySubsequences: true)
+        for fields in mapsLines(containing: Array(" \(info.st_ino) ".utf8)) {
             guard fields.count >= 6,
                 let inode = number(fields[4], radix: 10), inode == UInt64(info.st_ino),
                 number(fields[2], radix: 16) == 0
@@ -79,10 +77,8 @@ enum MapLocator {
     /// (`liblmdb`), for telling a fault inside it from one elsewhere.
     static func executableRange(ofLibraryNamed name: String) -> MapRange? {
         #if os(Linux)
-        guard let text = readWholeFile("/proc/self/maps") else { return nil }
         var found: MapRange?
-        for line in text.split(separator: UInt8(ascii: "\n")) {
-            let fields = line.split(separator: UInt8(ascii: " "), omittingEmptySubsequences: true)
+        for fields in mapsLines(containing: Array("/\(name)".utf8)) {
             guard fields.count >= 6, fields[1].contains(UInt8(ascii: "x")),
                 let file = fields[5].split(separator: UInt8(ascii: "/")).last, file.starts(with: Array(name.utf8))
             else { continue }
@@ -94,6 +90,41 @@ enum MapLocator {
         return found
         #else
         return nil
+        #endif
+    }
+
+    /// The lines of `/proc/self/maps` that contain `needle`, split into fields. Found with
+    /// `memchr` and `memcmp` and split only where they match: every command reads the file,
+    /// and splitting all of it would cost more than the rest of opening a store.
+    private static func mapsLines(containing needle: [UInt8]) -> [[ArraySlice<UInt8>]] {
+        #if os(Linux)
+        guard let text = readWholeFile("/proc/self/maps"), let first = needle.first else { return [] }
+        let matches: [Int] = text.withUnsafeBytes { haystack in
+            needle.withUnsafeBytes { pattern in
+                guard let base = haystack.baseAddress, let wanted = pattern.baseAddress else { return [] }
+                var found: [Int] = []
+                var offset = 0
+                while offset + pattern.count <= haystack.count,
+                    let hit = memchr(base + offset, Int32(first), haystack.count - offset - pattern.count + 1)
+                {
+                    let at = UnsafeRawPointer(hit) - base
+                    if memcmp(hit, wanted, pattern.count) == 0 { found.append(at) }
+                    offset = at + 1
+                }
+                return found
+            }
+        }
+        var lines: [[ArraySlice<UInt8>]] = []
+        var lastEnd = -1
+        for at in matches where at > lastEnd {
+            let start = text[..<at].lastIndex(of: UInt8(ascii: "\n")).map { $0 + 1 } ?? 0
+            let end = text[at...].firstIndex(of: UInt8(ascii: "\n")) ?? text.count
+            lines.append(text[start..<end].split(separator: UInt8(ascii: " "), omittingEmptySubsequences: true))
+            lastEnd = end
+        }
+        return lines
+        #else
+        return []
         #endif
     }
 
