@@ -3,6 +3,10 @@ public enum StatusRules {
     /// The job status, by the first rule that matches:
     /// any failed → failed; all completed → completed; any running or paused → running;
     /// all not started → pending; otherwise (some completed, the rest not started) → running.
+    ///
+    /// Inlinable so that callers in other modules get it specialised for their sequence
+    /// (`list --json` derives it for every job of a store).
+    @inlinable
     public static func jobStatus<S: Sequence>(of statuses: S) -> JobStatus where S.Element == PhaseStatus {
         var anyFailed = false
         var allCompleted = true
@@ -23,7 +27,8 @@ public enum StatusRules {
 
     /// The ordinal of the current phase: the first running or paused one; else the first
     /// that is not completed; `nil` when all are completed.
-    public static func currentPhase(of statuses: [PhaseStatus]) -> Int? {
+    @inlinable
+    public static func currentPhase<C: Collection>(of statuses: C) -> Int? where C.Element == PhaseStatus, C.Index == Int {
         statuses.firstIndex(where: \.isActive) ?? statuses.firstIndex { $0 != .completed }
     }
 

@@ -17,37 +17,50 @@ public struct Timestamp: Sendable, Hashable, Comparable {
     }
 
     /// RFC 3339 in UTC with milliseconds, e.g. `2026-11-29T01:13:02.120Z`.
-    ///
-    /// Written digit by digit into the string's own storage: `list --json` formats up to ten
-    /// of these per job, and a hundred thousand jobs at a time.
     public var iso8601: String {
+        String(unsafeUninitializedCapacity: Self.iso8601MaximumLength) { iso8601(into: $0) }
+    }
+
+    /// The most bytes ``iso8601(into:)`` writes: a nine-digit year (a `UInt64` of
+    /// milliseconds ends in the year 584,556,019) and the 20 bytes after it.
+    public static let iso8601MaximumLength = 29
+
+    /// Writes ``iso8601`` as UTF-8 into `buffer`, which has room for at least
+    /// ``iso8601MaximumLength`` bytes, and returns how many bytes it wrote.
+    ///
+    /// Digit by digit and without allocating: `list --json` formats up to ten of these per
+    /// job, a hundred thousand jobs at a time.
+    public func iso8601(into buffer: UnsafeMutableBufferPointer<UInt8>) -> Int {
+        precondition(buffer.count >= Self.iso8601MaximumLength, "iso8601(into:) needs \(Self.iso8601MaximumLength) bytes")
         let totalSeconds = Int64(millisecondsSince1970 / 1000)
         let millis = Int(millisecondsSince1970 % 1000)
         let days = totalSeconds / 86_400
         let secondsOfDay = Int(totalSeconds % 86_400)
         let (year, month, day) = Self.civilDate(fromDaysSince1970: days)
-        // Years past 9999 cannot come from a u64 of milliseconds before the year 584 million;
-        // they are written with as many digits as they need.
-        let yearDigits = max(4, String(year).utf8.count)
-        return String(unsafeUninitializedCapacity: yearDigits + 20) { buffer in
-            var index = 0
-            func put(_ value: Int, _ width: Int) {
-                var remaining = value
-                for position in stride(from: index + width - 1, through: index, by: -1) {
-                    buffer[position] = UInt8(ascii: "0") + UInt8(remaining % 10)
-                    remaining /= 10
-                }
-                index += width
-            }
-            func put(_ character: Unicode.Scalar) {
-                buffer[index] = UInt8(ascii: character)
-                index += 1
-            }
-            put(year, yearDigits); put("-"); put(month, 2); put("-"); put(day, 2); put("T")
-            put(secondsOfDay / 3600, 2); put(":"); put(secondsOfDay / 60 % 60, 2); put(":"); put(secondsOfDay % 60, 2)
-            put("."); put(millis, 3); put("Z")
-            return index
+        // Four digits at least; later years get as many as they need.
+        var yearDigits = 4
+        var power = 10_000
+        while year >= power {
+            yearDigits += 1
+            power *= 10
         }
+        var index = 0
+        func put(_ value: Int, _ width: Int) {
+            var remaining = value
+            for position in stride(from: index + width - 1, through: index, by: -1) {
+                buffer[position] = UInt8(ascii: "0") + UInt8(remaining % 10)
+                remaining /= 10
+            }
+            index += width
+        }
+        func put(_ character: Unicode.Scalar) {
+            buffer[index] = UInt8(ascii: character)
+            index += 1
+        }
+        put(year, yearDigits); put("-"); put(month, 2); put("-"); put(day, 2); put("T")
+        put(secondsOfDay / 3600, 2); put(":"); put(secondsOfDay / 60 % 60, 2); put(":"); put(secondsOfDay % 60, 2)
+        put("."); put(millis, 3); put("Z")
+        return index
     }
 
     /// Gregorian date from a day count (Howard Hinnant's days-to-civil algorithm).

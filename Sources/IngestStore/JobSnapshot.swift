@@ -26,7 +26,7 @@ public struct JobSnapshot: Sendable {
     public var status: JobStatus { StatusRules.jobStatus(of: phases.lazy.map(\.status)) }
 
     /// The ordinal of the current phase, `nil` when all are completed.
-    public var currentPhase: Int? { StatusRules.currentPhase(of: phases.map(\.status)) }
+    public var currentPhase: Int? { StatusRules.currentPhase(of: phases.lazy.map(\.status)) }
 
     /// The current phase's name.
     public var currentPhaseName: String? { currentPhase.map { record.plan.phases[$0].name } }
@@ -44,7 +44,11 @@ public struct JobSnapshot: Sendable {
 
     /// The latest change to the job or any of its phases.
     public var updatedAt: Timestamp {
-        phases.compactMap(\.updatedAt).reduce(record.updatedAt, max)
+        var latest = record.updatedAt
+        for phase in phases {
+            if let changed = phase.updatedAt, changed > latest { latest = changed }
+        }
+        return latest
     }
 
     /// The phase called `name`, with its ordinal.

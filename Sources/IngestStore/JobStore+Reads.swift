@@ -146,21 +146,24 @@ extension JobStore {
             }
         }
         guard let record else { return nil }
+        // One descent to the first phase, then the cursor steps through the rest: the phase
+        // keys of a job are adjacent (job id · 0x00 · ordinal).
+        var key = Keys.phase(id, ordinal: 0)
+        let ordinalIndex = key.count - 1
         var phases: [PhaseState] = []
         phases.reserveCapacity(record.plan.count)
-        for ordinal in 0..<record.plan.count {
-            let key = Keys.phase(id, ordinal: ordinal)
-            let state: PhaseState = try key.withUnsafeBytes { keyBytes in
-                try txn.withValue(in: databases.phases, forKey: keyBytes) { value in
-                    guard let value else {
-                        throw StoreError.corruptRecord("phases", key: key, RecordError(detail: "missing"))
-                    }
-                    do throws(RecordError) { return try PhaseRecord.decode(value) } catch {
-                        throw StoreError.corruptRecord("phases", key: key, error)
-                    }
+        try txn.withCursor(databases.phases) { cursor in
+            var entry = try key.withUnsafeBytes { try cursor.seek(atOrAfter: $0) }
+            for ordinal in 0..<record.plan.count {
+                key[ordinalIndex] = UInt8(truncatingIfNeeded: ordinal)
+                guard let found = entry, key.elementsEqual(found.key) else {
+                    throw StoreError.corruptRecord("phases", key: key, RecordError(detail: "missing"))
                 }
+                do throws(RecordError) { phases.append(try PhaseRecord.decode(found.value)) } catch {
+                    throw StoreError.corruptRecord("phases", key: key, error)
+                }
+                if ordinal + 1 < record.plan.count { entry = try cursor.next() }
             }
-            phases.append(state)
         }
         return (record, phases)
     }

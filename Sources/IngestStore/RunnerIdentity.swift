@@ -32,9 +32,23 @@ public struct RunnerIdentity: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// Whether the process this identity names is still running in this boot.
+    ///
+    /// A process found gone is remembered as gone (``DeadRunners``): a boot id, pid and start
+    /// time that have ended never run again, and a store of interrupted jobs is read, lease by
+    /// lease, on every `status`, `list` and claim.
     public var isLive: Bool {
         guard let boot = Self.currentBootID(), boot == bootID else { return false }
-        return Self.startTicks(of: pid) == startTicks
+        if DeadRunners.shared.contains(pid: pid, startTicks: startTicks) { return false }
+        switch Self.lookUpStartTicks(of: pid) {
+        case .found(let ticks) where ticks == startTicks:
+            return true
+        case .found, .noSuchProcess:
+            DeadRunners.shared.remember(pid: pid, startTicks: startTicks)
+            return false
+        case .unreadable:
+            // Not proof of death (out of descriptors, say): not remembered.
+            return false
+        }
     }
 
     /// The pid, the start of the boot id and the start time, for logs and the journal.
@@ -53,41 +67,63 @@ public struct RunnerIdentity: Sendable, Hashable, CustomStringConvertible {
     }()
 
     /// Field 22 of `/proc/PID/stat`: the process's start time in clock ticks since boot.
-    ///
-    /// Read with plain `open`/`read` into a stack buffer and parsed as bytes: this runs for
-    /// every leased job a status or list command shows, so it must not allocate.
     static func startTicks(of pid: Int32) -> UInt64? {
-        guard pid > 0 else { return nil }
-        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 1024) { buffer -> UInt64? in
-            let descriptor = procStatPath(pid).withUnsafeBufferPointer { path -> Int32 in
-                path.withMemoryRebound(to: CChar.self) { characters in
-                    guard let start = characters.baseAddress else { return -1 }
-                    return open(start, O_RDONLY | O_CLOEXEC)
-                }
-            }
-            guard descriptor >= 0 else { return nil }
-            defer { close(descriptor) }
+        if case .found(let ticks) = lookUpStartTicks(of: pid) { return ticks }
+        return nil
+    }
+
+    /// What `/proc/PID/stat` says about a process's start time.
+    enum StartTicksLookup: Equatable {
+        case found(UInt64)
+        /// No process has this pid now.
+        case noSuchProcess
+        /// The file could not be opened or parsed for another reason.
+        case unreadable
+    }
+
+    /// Reads `/proc/PID/stat` with plain `open`/`read` into stack buffers and parses it as
+    /// bytes: this runs for every leased job a status or list command shows, so it must not
+    /// allocate.
+    static func lookUpStartTicks(of pid: Int32) -> StartTicksLookup {
+        guard pid > 0 else { return .noSuchProcess }
+        let descriptor = withUnsafeTemporaryAllocation(of: CChar.self, capacity: 32) { path -> Int32 in
+            writeProcStatPath(pid, into: path)
+            guard let start = path.baseAddress else { return -1 }
+            return open(start, O_RDONLY | O_CLOEXEC)
+        }
+        guard descriptor >= 0 else { return errno == ENOENT || errno == ESRCH ? .noSuchProcess : .unreadable }
+        defer { close(descriptor) }
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 1024) { buffer -> StartTicksLookup in
             let count = read(descriptor, buffer.baseAddress, buffer.count)
-            guard count > 0 else { return nil }
-            return parseStartTicks(UnsafeBufferPointer(rebasing: buffer[0..<count]))
+            // A process that exits between open and read leaves a file that reads ESRCH.
+            guard count > 0 else { return count < 0 && errno == ESRCH ? .noSuchProcess : .unreadable }
+            guard let ticks = parseStartTicks(UnsafeBufferPointer(rebasing: buffer[0..<count])) else { return .unreadable }
+            return .found(ticks)
         }
     }
 
-    /// `/proc/PID/stat` as a NUL-terminated C string.
-    private static func procStatPath(_ pid: Int32) -> ContiguousArray<UInt8> {
-        var path = ContiguousArray<UInt8>()
-        path.reserveCapacity(32)
-        path.append(contentsOf: "/proc/".utf8)
-        let digitsStart = path.count
+    /// Writes `/proc/PID/stat` and a NUL into `path` (32 bytes hold any `Int32` pid).
+    private static func writeProcStatPath(_ pid: Int32, into path: UnsafeMutableBufferPointer<CChar>) {
+        var index = 0
+        func put(_ text: StaticString) {
+            text.withUTF8Buffer { bytes in
+                for byte in bytes {
+                    path[index] = CChar(bitPattern: byte)
+                    index += 1
+                }
+            }
+        }
+        put("/proc/")
+        let digitsStart = index
         var value = pid
         repeat {
-            path.append(UInt8(ascii: "0") + UInt8(value % 10))
+            path[index] = CChar(bitPattern: UInt8(ascii: "0") + UInt8(value % 10))
+            index += 1
             value /= 10
         } while value > 0
-        path[digitsStart...].reverse()
-        path.append(contentsOf: "/stat".utf8)
-        path.append(0)
-        return path
+        path[digitsStart..<index].reverse()
+        put("/stat")
+        path[index] = 0
     }
 
     /// Field 22 of a `/proc/PID/stat` line. The command name (field 2) is in parentheses and

@@ -139,6 +139,31 @@ struct StatusListTests {
         #expect(pending.stdout.contains("job-a") && !pending.stdout.contains("job-b"))
     }
 
+    @Test("list --json writes each job as status --json does, escapes and timestamps included")
+    func listMatchesStatus() async throws {
+        let sandbox = try Sandbox()
+        // A source path with every kind of byte JSON must escape, and some it must not.
+        let awkward = try sandbox.makeDirectory("quote\" back\\slash\ttab\u{1}ctl/é ✓")
+        try Data("hello\n".utf8).write(to: URL(fileURLWithPath: awkward + "/a.txt"))
+        try await sandbox.submit(id: "awkward", source: awkward)
+        try await sandbox.submit(id: "fresh")
+        let ran = try await sandbox.run("run", "--progress", "none")
+        #expect(ran.status == 0, "\(ran.stderr)")
+        try await sandbox.submit(id: "pending-one")
+
+        let listed = try await sandbox.listJSON()
+        #expect(listed.count == 3)
+        for entry in listed {
+            let id = try #require(entry["id"] as? String)
+            var status = try await sandbox.statusJSON(id)
+            status["failures"] = nil  // `status ID` adds the failed items; `list` does not
+            #expect(try canonicalJSON(entry) == canonicalJSON(status), "\(id)")
+        }
+        let awkwardEntry = try #require(listed.first { $0["id"] as? String == "awkward" })
+        #expect(awkwardEntry["source"] as? String == awkward)
+        #expect(parseTimestamp(try phases(of: awkwardEntry).first?["completedAt"]) != nil)
+    }
+
     @Test("list --status bogus exits 64 naming the valid statuses")
     func bogusStatus() async throws {
         let sandbox = try Sandbox()
@@ -151,4 +176,9 @@ struct StatusListTests {
             }
         }
     }
+}
+
+/// One JSON object written with sorted keys, for comparing two parsed documents.
+private func canonicalJSON(_ object: [String: Any]) throws -> String {
+    String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self)
 }

@@ -58,6 +58,36 @@ struct LeaseStoreTests {
         #expect(RunnerIdentity.startTicks(of: Int32.max) == nil)
     }
 
+    @Test("a runner found gone is remembered as gone; a live one is read from /proc every time")
+    func deadRunnersAreRemembered() throws {
+        let me = try #require(RunnerIdentity.current())
+        #expect(RunnerIdentity.lookUpStartTicks(of: Int32.max) == .noSuchProcess)
+        #expect(RunnerIdentity.lookUpStartTicks(of: me.pid) == .found(me.startTicks))
+
+        // Same pid, another start time: a process that ended and whose pid is ours now. The
+        // list is process-wide and other tests plant dead leases too: a start time of its own.
+        let reused = RunnerIdentity(bootID: me.bootID, pid: me.pid, startTicks: me.startTicks + .random(in: 1_000_000...9_000_000))
+        #expect(!DeadRunners.shared.contains(pid: reused.pid, startTicks: reused.startTicks))
+        #expect(!reused.isLive)
+        #expect(DeadRunners.shared.contains(pid: reused.pid, startTicks: reused.startTicks))
+        #expect(!reused.isLive)
+
+        for _ in 0..<3 { #expect(me.isLive) }
+        #expect(!DeadRunners.shared.contains(pid: me.pid, startTicks: me.startTicks), "a live runner is never remembered")
+    }
+
+    @Test("the dead-runner list is bounded and drops its oldest entry")
+    func deadRunnersAreBounded() {
+        let dead = DeadRunners(capacity: 3)
+        for pid: Int32 in 1...3 { dead.remember(pid: pid, startTicks: 7) }
+        dead.remember(pid: 2, startTicks: 7)  // already there: nothing moves
+        #expect((1...3).allSatisfy { dead.contains(pid: $0, startTicks: 7) })
+        dead.remember(pid: 4, startTicks: 7)
+        #expect(!dead.contains(pid: 1, startTicks: 7))
+        #expect([2, 3, 4].allSatisfy { dead.contains(pid: $0, startTicks: 7) })
+        #expect(!dead.contains(pid: 4, startTicks: 8))
+    }
+
     @Test func aLiveLeaseRefusesTheClaimAndWritesNothing() throws {
         try withClaimableJob { store, id, me in
             // The parent test process is live and is not us.

@@ -1,4 +1,5 @@
 import Foundation
+import IngestCore
 
 /// Writes JSON text straight into a byte buffer that is flushed to stdout in 64 KiB pieces,
 /// for outputs too large to build as a value tree first (`ingest list --json` of 100k jobs).
@@ -16,21 +17,57 @@ struct JSONStreamWriter {
 
     mutating func string(_ value: String) {
         buffer.append(0x22)
-        for byte in value.utf8 {
-            switch byte {
-            case 0x22: buffer.append(contentsOf: [0x5C, 0x22])
-            case 0x5C: buffer.append(contentsOf: [0x5C, 0x5C])
-            case 0x0A: buffer.append(contentsOf: [0x5C, 0x6E])
-            case 0x0D: buffer.append(contentsOf: [0x5C, 0x72])
-            case 0x09: buffer.append(contentsOf: [0x5C, 0x74])
-            case 0..<0x20:
-                let hex = Array("0123456789abcdef".utf8)
-                buffer.append(contentsOf: [0x5C, 0x75, 0x30, 0x30, hex[Int(byte >> 4)], hex[Int(byte & 15)]])
-            default: buffer.append(byte)
-            }
+        // Almost every string here (ids, paths, names) needs no escaping: copy it whole.
+        let copied = value.utf8.withContiguousStorageIfAvailable { bytes -> Bool in
+            guard !bytes.contains(where: Self.needsEscaping) else { return false }
+            buffer.append(contentsOf: bytes)
+            return true
+        } ?? false
+        if !copied {
+            for byte in value.utf8 { appendEscaped(byte) }
         }
         buffer.append(0x22)
         flushIfFull()
+    }
+
+    private static func needsEscaping(_ byte: UInt8) -> Bool {
+        byte < 0x20 || byte == 0x22 || byte == 0x5C
+    }
+
+    private mutating func appendEscaped(_ byte: UInt8) {
+        let escape: UInt8
+        switch byte {
+        case 0x22, 0x5C: escape = byte
+        case 0x0A: escape = UInt8(ascii: "n")
+        case 0x0D: escape = UInt8(ascii: "r")
+        case 0x09: escape = UInt8(ascii: "t")
+        case 0..<0x20:
+            // \u00XX, lower-case hex as JSONEncoder writes it.
+            for character in "\\u00".utf8 { buffer.append(character) }
+            buffer.append(Self.hexDigit(byte >> 4))
+            buffer.append(Self.hexDigit(byte & 15))
+            return
+        default:
+            buffer.append(byte)
+            return
+        }
+        buffer.append(0x5C)
+        buffer.append(escape)
+    }
+
+    private static func hexDigit(_ nibble: UInt8) -> UInt8 {
+        nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "a") + nibble - 10
+    }
+
+    /// A timestamp as an RFC 3339 string, formatted in place; `null` for `nil`.
+    mutating func timestamp(_ value: Timestamp?) {
+        guard let value else { return raw("null") }
+        buffer.append(0x22)
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: Timestamp.iso8601MaximumLength) { scratch in
+            let count = value.iso8601(into: scratch)
+            buffer.append(contentsOf: UnsafeBufferPointer(rebasing: scratch[..<count]))
+        }
+        buffer.append(0x22)
     }
 
     mutating func string(_ value: String?) {
@@ -56,8 +93,12 @@ struct JSONStreamWriter {
         if let value { number(value) } else { raw("null") }
     }
 
+    /// As `JSONEncoder` writes a `Double`: its shortest description, without a trailing
+    /// `.0` (so 1.0 is `1`, as `status --json` prints it).
     mutating func number(_ value: Double) {
-        buffer.append(contentsOf: (value.isFinite ? String(value) : "null").utf8)
+        guard value.isFinite else { return raw("null") }
+        let text = value.description
+        buffer.append(contentsOf: text.hasSuffix(".0") ? text.utf8.dropLast(2) : text.utf8[...])
     }
 
     mutating func bool(_ value: Bool) {
@@ -68,7 +109,8 @@ struct JSONStreamWriter {
     mutating func key(_ name: StaticString) {
         buffer.append(0x22)
         name.withUTF8Buffer { buffer.append(contentsOf: $0) }
-        buffer.append(contentsOf: [0x22, 0x3A])
+        buffer.append(0x22)
+        buffer.append(0x3A)
     }
 
     private mutating func flushIfFull() {
@@ -88,7 +130,7 @@ extension JobJSON {
         out.raw("{")
         out.key("activity"); out.string(activity); out.raw(",")
         out.key("attempts"); out.number(attempts); out.raw(",")
-        out.key("createdAt"); out.string(createdAt); out.raw(",")
+        out.key("createdAt"); out.timestamp(createdAt); out.raw(",")
         out.key("currentPhase"); out.string(currentPhase); out.raw(",")
         out.key("held"); out.bool(held); out.raw(",")
         out.key("id"); out.string(id); out.raw(",")
@@ -98,13 +140,13 @@ extension JobJSON {
             if index > 0 { out.raw(",") }
             out.raw("{")
             out.key("attempts"); out.number(phase.attempts); out.raw(",")
-            out.key("completedAt"); out.string(phase.completedAt); out.raw(",")
+            out.key("completedAt"); out.timestamp(phase.completedAt); out.raw(",")
             out.key("itemsFailed"); out.number(phase.itemsFailed); out.raw(",")
             out.key("lastError"); out.string(phase.lastError); out.raw(",")
             out.key("name"); out.string(phase.name); out.raw(",")
             out.key("pauseReason"); out.string(phase.pauseReason); out.raw(",")
             out.key("processed"); out.number(phase.processed); out.raw(",")
-            out.key("startedAt"); out.string(phase.startedAt); out.raw(",")
+            out.key("startedAt"); out.timestamp(phase.startedAt); out.raw(",")
             out.key("status"); out.string(phase.status); out.raw(",")
             out.key("total"); out.number(phase.total)
             out.raw("}")
@@ -113,7 +155,7 @@ extension JobJSON {
         out.key("progress"); out.number(progress); out.raw(",")
         out.key("source"); out.string(source); out.raw(",")
         out.key("status"); out.string(status); out.raw(",")
-        out.key("updatedAt"); out.string(updatedAt)
+        out.key("updatedAt"); out.timestamp(updatedAt)
         out.raw("}")
     }
 }

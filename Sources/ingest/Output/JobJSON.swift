@@ -13,8 +13,8 @@ struct JobJSON: Encodable {
         let pauseReason: String?
         let attempts: UInt32
         let lastError: String?
-        let startedAt: String?
-        let completedAt: String?
+        let startedAt: Timestamp?
+        let completedAt: Timestamp?
 
         // Optional fields are written as null rather than left out: scripts can rely on every key.
         func encode(to encoder: any Encoder) throws {
@@ -27,8 +27,8 @@ struct JobJSON: Encodable {
             try container.encode(pauseReason, forKey: .pauseReason)
             try container.encode(attempts, forKey: .attempts)
             try container.encode(lastError, forKey: .lastError)
-            try container.encode(startedAt, forKey: .startedAt)
-            try container.encode(completedAt, forKey: .completedAt)
+            try container.encode(startedAt?.iso8601, forKey: .startedAt)
+            try container.encode(completedAt?.iso8601, forKey: .completedAt)
         }
 
         enum CodingKeys: String, CodingKey {
@@ -48,8 +48,9 @@ struct JobJSON: Encodable {
     /// The failed items with their reasons (at most `failureLimit`; `itemsFailed` counts all).
     let failures: [Failure]?
     let attempts: UInt32
-    let createdAt: String
-    let updatedAt: String
+    // Timestamps stay values until written: `list --json` formats them straight into its buffer.
+    let createdAt: Timestamp
+    let updatedAt: Timestamp
 
     struct Failure: Encodable {
         let phase: String
@@ -80,13 +81,13 @@ struct JobJSON: Encodable {
                 name: spec.name, status: state.status.description, processed: state.processed, total: state.total,
                 itemsFailed: state.itemsFailed, pauseReason: state.pauseReason?.description,
                 attempts: state.attempts, lastError: state.lastError,
-                startedAt: state.startedAt?.iso8601, completedAt: state.completedAt?.iso8601
+                startedAt: state.startedAt, completedAt: state.completedAt
             )
         }
         itemsFailed = job.itemsFailed
         attempts = job.record.attempts
-        createdAt = job.record.createdAt.iso8601
-        updatedAt = job.updatedAt.iso8601
+        createdAt = job.record.createdAt
+        updatedAt = job.updatedAt
     }
 
     func encode(to encoder: any Encoder) throws {
@@ -102,8 +103,8 @@ struct JobJSON: Encodable {
         try container.encode(itemsFailed, forKey: .itemsFailed)
         try container.encodeIfPresent(failures, forKey: .failures)
         try container.encode(attempts, forKey: .attempts)
-        try container.encode(createdAt, forKey: .createdAt)
-        try container.encode(updatedAt, forKey: .updatedAt)
+        try container.encode(createdAt.iso8601, forKey: .createdAt)
+        try container.encode(updatedAt.iso8601, forKey: .updatedAt)
     }
 
     enum CodingKeys: String, CodingKey {

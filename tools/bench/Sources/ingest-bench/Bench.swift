@@ -145,7 +145,7 @@ struct Suite: AsyncParsableCommand {
             print()
             print(table(["jobs", "command (whole process)", "runs", "median ms", "min ms", "stdout bytes", "VmHWM MiB (sampled)"], cli.map { [fmtInt(Double($0.jobs)), $0.command, String($0.runs), fmt($0.medianMilliseconds), fmt($0.minMilliseconds), fmtInt(Double($0.outputBytes)), fmt($0.peakRSSMiB)] }))
             print()
-            for size in [1000, 10_000, 100_000] { removeTree("\(dataDir)/reads-\(size)") }
+            if !keep { for size in [1000, 10_000, 100_000] { removeTree("\(dataDir)/reads-\(size)") } }
         }
 
         if sections.contains("resume") {
@@ -158,7 +158,7 @@ struct Suite: AsyncParsableCommand {
             print()
             print(table(["completed", "interrupted", "active ids (by_status) µs", "all ids (jobs scan) µs"], scans.map { [fmtInt(Double($0.completedJobs)), fmtInt(Double($0.interruptedJobs)), fmt($0.activeIDsMedianMicroseconds), fmt($0.allIDsMedianMicroseconds)] }))
             print()
-            for size in [100_000, 10_000] { removeTree("\(dataDir)/resume-\(size)") }
+            if !keep { for size in [100_000, 10_000] { removeTree("\(dataDir)/resume-\(size)") } }
         }
 
         if sections.contains("ingest") {

@@ -134,7 +134,7 @@ func selfExecutable() -> String {
     var buffer = [CChar](repeating: 0, count: 4096)
     let count = readlink("/proc/self/exe", &buffer, buffer.count - 1)
     guard count > 0 else { return CommandLine.arguments[0] }
-    return String(cString: buffer)
+    return String(decoding: buffer[0..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
 }
 
 /// Samples a process's /proc/PID/status on a thread: the high-water marks of RssAnon and

@@ -159,7 +159,7 @@ enum ReadsBench {
                 let done = try pointReads(store: store, ids: completedIDs, reads: reads)
                 points.append(PointReadRow(jobs: size, kind: "completed job (no lease)", reads: reads, medianNanoseconds: done.median, p99Nanoseconds: done.p99))
                 let leased = try pointReads(store: store, ids: openIDs, reads: reads / 10)
-                points.append(PointReadRow(jobs: size, kind: "interrupted job (dead lease: liveness read from /proc)", reads: reads / 10, medianNanoseconds: leased.median, p99Nanoseconds: leased.p99))
+                points.append(PointReadRow(jobs: size, kind: "interrupted job (dead lease, remembered after its first /proc read)", reads: reads / 10, medianNanoseconds: leased.median, p99Nanoseconds: leased.p99))
             }
             let runs = quick ? 5 : 11
             let someID = StoreFill.completedID((size - interrupted) / 2).rawValue
