@@ -7,7 +7,7 @@ internal import LMDBKit
 /// segment (see `PostingsSegments`) — and each chunk's length in the index statistics.
 struct IndexPhase: PhaseWorker {
     struct Output: Sendable {
-        let termFrequencies: [[UInt8]: UInt32]
+        let termFrequencies: [HashedBytes: UInt32]
         let tokenCount: UInt32
     }
 
@@ -19,10 +19,10 @@ struct IndexPhase: PhaseWorker {
         let chunks = try ChunkTexts.read(items.map(\.key), store: store)
         return chunks.map { chunk in
             guard let chunk else { return .failed(reason: "the chunk is gone from the store") }
-            var frequencies: [[UInt8]: UInt32] = [:]
+            var frequencies: [HashedBytes: UInt32] = [:]
             var count: UInt32 = 0
             Tokenizer.forEachToken(in: chunk.text) { token in
-                frequencies[Array(token), default: 0] += 1
+                frequencies[HashedBytes(token), default: 0] += 1
                 count += 1
             }
             return .done(Output(termFrequencies: frequencies, tokenCount: count))
@@ -37,25 +37,25 @@ struct IndexPhase: PhaseWorker {
     /// order at the end of the postings tree.
     func commitGroup(_ done: [(output: Output, item: WorkItem)], job: JobContext, into batch: StoreBatch) throws -> [[WorkItem]] {
         let txn = batch.transaction
-        var postings: [[UInt8]: [PostingsSegments.Posting]] = [:]
+        var postings: [HashedBytes: [UInt8]] = [:]
+        var newChunks = 0, newTokens: Int64 = 0
         for (output, item) in done {
             guard let bytes = try txn.get(store.chunks, item.key), var chunk = ChunkRecord(decoding: bytes) else { continue }
             for (term, frequency) in output.termFrequencies {
-                postings[term, default: []].append(PostingsSegments.Posting(chunk: item.key, frequency: frequency))
+                PostingList.append(chunk: item.key, frequency: frequency, to: &postings[term, default: []])
             }
             if !chunk.indexed {
-                try IndexStatistics.add(chunks: 1, tokens: Int64(output.tokenCount), in: txn, store: store)
+                newChunks += 1
+                newTokens += Int64(output.tokenCount)
             }
             chunk.indexed = true
             chunk.tokenCount = output.tokenCount
             try txn.put(store.chunks, item.key, chunk.encoded())
         }
+        if newChunks > 0 {
+            try IndexStatistics.add(chunks: Int64(newChunks), tokens: newTokens, in: txn, store: store)
+        }
         try PostingsSegments.write(postings, job: job.id.rawValue, in: txn, store: store)
         return done.map { _ in [] }
-    }
-
-    /// Merges the segments this job wrote, so queries read few of them.
-    func phaseWillComplete(job: JobContext, into batch: StoreBatch) throws {
-        try PostingsSegments.compact(after: job.id.rawValue, in: batch.transaction, store: store)
     }
 }

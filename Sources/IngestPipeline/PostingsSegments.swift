@@ -10,12 +10,11 @@ internal import LMDBKit
 /// size of its own postings instead of rewriting pages across the whole index, which keeps
 /// disk writes and a transaction's dirty memory small.
 ///
-/// A query reads a term's entry in every segment. Postings of chunks that were removed since
-/// (changed or deleted files) are skipped because their chunk is gone, and dropped for good
-/// when segments are merged: when a job's index phase completes, the segments that job wrote
-/// are merged into one, and when more than `maxSegments` remain, all of them are.
+/// A query reads a term's entry in every segment; where two segments list the same chunk,
+/// the newer one wins. Postings of chunks that were removed since (changed or deleted files)
+/// are skipped because their chunk is gone, and dropped for good when segments are merged.
+/// Small segments are merged as they accumulate, in bounded steps (see `PostingsMerge`).
 enum PostingsSegments {
-    static let maxSegments = 16
     private static let nextKey = Array("segments:next".utf8)
     private static let registryPrefix = Array("segment:".utf8)
 
@@ -29,20 +28,45 @@ enum PostingsSegments {
         var number: UInt32
         /// The job whose index phase wrote it (a merged segment names the merging job).
         var job: String
+        /// The bytes of its entries, keys and values; `nil` for a segment registered before
+        /// sizes were recorded (it is never merged).
+        var bytes: UInt64?
     }
 
     // MARK: Writing
 
-    /// Writes `postings` (term → postings) as a new segment written by `job`.
-    static func write(_ postings: [[UInt8]: [Posting]], job: String, in txn: WriteTransaction, store: PipelineStore) throws {
+    /// Writes `postings` (term → packed posting list, see `PostingList`) as a new segment
+    /// written by `job`, then merges the newest segments where they have piled up.
+    static func write(_ postings: [HashedBytes: [UInt8]], job: String, in txn: WriteTransaction, store: PipelineStore) throws {
         guard !postings.isEmpty else { return }
         let number = try txn.get(store.stats, nextKey).map { UInt32(truncatingIfNeeded: BigEndian.value($0)) } ?? 0
         try txn.put(store.stats, nextKey, BigEndian.bytes(UInt64(number) + 1))
-        for term in postings.keys.sorted(by: { $0.lexicographicallyPrecedes($1) }) {
+        var bytes: UInt64 = 0
+        for term in postings.keys.sorted(by: { $0.bytes.lexicographicallyPrecedes($1.bytes) }) {
             guard let list = postings[term] else { continue }
-            try txn.put(store.postings, key(number, term), encode(list))
+            let key = key(number, term.bytes), value = PostingList.sortedByChunk(list)
+            try txn.put(store.postings, key, value)
+            bytes += UInt64(key.count + value.count)
         }
-        try txn.put(store.stats, registryPrefix + numberBytes(number), Array(job.utf8))
+        try register(Segment(number: number, job: job, bytes: bytes), in: txn, store: store)
+        try PostingsMerge.mergeNewest(job: job, in: txn, store: store)
+    }
+
+    /// Lists `segment` in the registry, or updates its entry.
+    static func register(_ segment: Segment, in txn: WriteTransaction, store: PipelineStore) throws {
+        var value = Array(segment.job.utf8)
+        if let bytes = segment.bytes {
+            // Job ids hold no 0x00, so it separates the size from the name.
+            value.append(0)
+            value.append(contentsOf: BigEndian.bytes(bytes))
+        }
+        try txn.put(store.stats, registryPrefix + numberBytes(segment.number), value)
+    }
+
+    /// Removes `segment`'s entries and its registry entry.
+    static func remove(_ segment: UInt32, in txn: WriteTransaction, store: PipelineStore) throws {
+        try txn.deleteAll(store.postings, prefix: numberBytes(segment))
+        try txn.delete(store.stats, registryPrefix + numberBytes(segment))
     }
 
     // MARK: Reading
@@ -52,7 +76,13 @@ enum PostingsSegments {
         var found: [Segment] = []
         try txn.scan(store.stats, prefix: registryPrefix) { key, value in
             let number = key.dropFirst(registryPrefix.count).reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
-            found.append(Segment(number: number, job: String(decoding: value, as: UTF8.self)))
+            var job = value[...]
+            var bytes: UInt64?
+            if let separator = value.firstIndex(of: 0), value.count - separator == 9 {
+                job = value[..<separator]
+                bytes = BigEndian.value(value[(separator + 1)...])
+            }
+            found.append(Segment(number: number, job: String(decoding: job, as: UTF8.self), bytes: bytes))
             return true
         }
         return found
@@ -62,79 +92,16 @@ enum PostingsSegments {
     static func postings(
         of term: [UInt8], segments: [Segment], in txn: ReadTransaction, store: PipelineStore
     ) throws -> [Posting] {
-        var byChunk: [[UInt8]: UInt32] = [:]
+        var byChunk: [HashedBytes: UInt32] = [:]
         for segment in segments {
             guard let bytes = try txn.get(store.postings, key(segment.number, term)) else { continue }
-            for posting in decode(bytes) { byChunk[posting.chunk] = posting.frequency }
+            for posting in decode(bytes) { byChunk[HashedBytes(posting.chunk)] = posting.frequency }
         }
-        return byChunk.map { Posting(chunk: $0.key, frequency: $0.value) }
-    }
-
-    // MARK: Merging
-
-    /// Merges the segments `job` wrote into one, then everything if too many segments remain.
-    static func compact(after job: String, in txn: WriteTransaction, store: PipelineStore) throws {
-        let all = try segments(in: txn, store: store)
-        let own = all.filter { $0.job == job }
-        if own.count > 1 { try merge(own, job: job, in: txn, store: store) }
-        let remaining = try segments(in: txn, store: store)
-        if remaining.count > maxSegments { try merge(remaining, job: job, in: txn, store: store) }
-    }
-
-    /// Streams a k-way merge of `segments` (their entries are sorted by term) into one new
-    /// segment, dropping postings of chunks that no longer exist, then deletes the old ones.
-    /// Memory holds one term's postings at a time.
-    static func merge(_ segments: [Segment], job: String, in txn: WriteTransaction, store: PipelineStore) throws {
-        guard segments.count > 1 else { return }
-        let number = try txn.get(store.stats, nextKey).map { UInt32(truncatingIfNeeded: BigEndian.value($0)) } ?? 0
-        try txn.put(store.stats, nextKey, BigEndian.bytes(UInt64(number) + 1))
-        var alive: [[UInt8]: Bool] = [:]
-        func isAlive(_ chunk: [UInt8]) throws -> Bool {
-            if let known = alive[chunk] { return known }
-            let exists = try txn.contains(store.chunks, chunk)
-            alive[chunk] = exists
-            return exists
-        }
-        // Each segment's next term, read with a fresh lookup (the writes below move pages).
-        var heads: [(segment: UInt32, term: [UInt8])] = []
-        for segment in segments {
-            if let term = try firstTerm(in: segment.number, after: nil, txn: txn, store: store) {
-                heads.append((segment.number, term))
-            }
-        }
-        while let smallest = heads.map(\.term).min(by: { $0.lexicographicallyPrecedes($1) }) {
-            var byChunk: [[UInt8]: UInt32] = [:]
-            for index in heads.indices where heads[index].term == smallest {
-                let segment = heads[index].segment
-                if let bytes = try txn.get(store.postings, key(segment, smallest)) {
-                    for posting in decode(bytes) where try isAlive(posting.chunk) { byChunk[posting.chunk] = posting.frequency }
-                }
-            }
-            if !byChunk.isEmpty {
-                let list = byChunk.map { Posting(chunk: $0.key, frequency: $0.value) }
-                try txn.put(store.postings, key(number, smallest), encode(list))
-            }
-            var advanced: [(segment: UInt32, term: [UInt8])] = []
-            for head in heads {
-                if head.term == smallest {
-                    if let next = try firstTerm(in: head.segment, after: smallest, txn: txn, store: store) {
-                        advanced.append((head.segment, next))
-                    }
-                } else {
-                    advanced.append(head)
-                }
-            }
-            heads = advanced
-        }
-        for segment in segments {
-            try txn.deleteAll(store.postings, prefix: numberBytes(segment.number))
-            try txn.delete(store.stats, registryPrefix + numberBytes(segment.number))
-        }
-        try txn.put(store.stats, registryPrefix + numberBytes(number), Array(job.utf8))
+        return byChunk.map { Posting(chunk: $0.key.bytes, frequency: $0.value) }
     }
 
     /// The first term of `segment` after `term` (or its first term).
-    private static func firstTerm(in segment: UInt32, after term: [UInt8]?, txn: ReadTransaction, store: PipelineStore) throws -> [UInt8]? {
+    static func firstTerm(in segment: UInt32, after term: [UInt8]?, txn: ReadTransaction, store: PipelineStore) throws -> [UInt8]? {
         let prefix = numberBytes(segment)
         // Terms never hold 0x00, so "term · 0x00" is the least key after `term`.
         let start = term.map { prefix + $0 + [0] } ?? prefix
@@ -154,25 +121,25 @@ enum PostingsSegments {
         withUnsafeBytes(of: number.bigEndian) { Array($0) }
     }
 
+    /// The packed form, sorted by chunk id.
     static func encode(_ postings: [Posting]) -> [UInt8] {
         var bytes: [UInt8] = []
-        bytes.reserveCapacity(postings.count * 20)
-        for posting in postings.sorted(by: { $0.chunk.lexicographicallyPrecedes($1.chunk) }) {
-            bytes.append(contentsOf: posting.chunk)
-            withUnsafeBytes(of: posting.frequency.bigEndian) { bytes.append(contentsOf: $0) }
+        bytes.reserveCapacity(postings.count * PostingList.stride)
+        for posting in postings {
+            PostingList.append(chunk: posting.chunk, frequency: posting.frequency, to: &bytes)
         }
-        return bytes
+        return PostingList.sortedByChunk(bytes)
     }
 
     static func decode(_ bytes: [UInt8]) -> [Posting] {
         var postings: [Posting] = []
-        postings.reserveCapacity(bytes.count / 20)
+        postings.reserveCapacity(bytes.count / PostingList.stride)
         var offset = 0
-        while offset + 20 <= bytes.count {
+        while offset + PostingList.stride <= bytes.count {
             let chunk = Array(bytes[offset..<(offset + 16)])
             let frequency = bytes[(offset + 16)..<(offset + 20)].reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
             postings.append(Posting(chunk: chunk, frequency: frequency))
-            offset += 20
+            offset += PostingList.stride
         }
         return postings
     }

@@ -1,0 +1,100 @@
+internal import IngestStore
+internal import LMDBKit
+
+/// When and how index segments are merged: in size tiers, a few adjacent segments at a time,
+/// inside the group commit that wrote the newest of them.
+///
+/// A segment's tier follows from its size (below 128 KiB, 512 KiB, 2 MiB; at or above that
+/// it is final and never merged again). After each new segment, while the newest `fanIn`
+/// segments share a tier, they become one — like the carries of a counter, so a posting is
+/// rewritten about once per tier. A merge therefore reads less than `fanIn` × 2 MiB, and a
+/// transaction's dirty pages (which LMDB keeps in memory until the commit) stay bounded
+/// however large the index grows. Merging a whole job's index at once, as this did before,
+/// held the entire index in one transaction: memory grew with the corpus.
+///
+/// Only adjacent segments are merged, and the result takes the newest one's number, so the
+/// "newer segment wins" order that queries rely on is kept.
+enum PostingsMerge {
+    static let fanIn = 4
+    /// Exclusive upper bounds of the mergeable tiers, in bytes.
+    static let tierLimits: [UInt64] = [128 << 10, 512 << 10, 2 << 20]
+
+    /// The tier of a segment, `nil` when it is final (or its size is unknown).
+    static func tier(of segment: PostingsSegments.Segment) -> Int? {
+        guard let bytes = segment.bytes else { return nil }
+        return tierLimits.firstIndex { bytes < $0 }
+    }
+
+    /// While the newest `fanIn` segments share a mergeable tier, merges them.
+    static func mergeNewest(job: String, in txn: WriteTransaction, store: PipelineStore) throws {
+        while true {
+            let newest = try PostingsSegments.segments(in: txn, store: store).suffix(fanIn)
+            guard newest.count == fanIn, let first = newest.first, let tier = tier(of: first),
+                newest.allSatisfy({ self.tier(of: $0) == tier })
+            else { return }
+            try merge(Array(newest), job: job, in: txn, store: store)
+        }
+    }
+
+    /// Merges adjacent `segments` (oldest first) into the newest of them, term by term,
+    /// dropping postings of chunks that no longer exist; the others are removed.
+    static func merge(_ segments: [PostingsSegments.Segment], job: String, in txn: WriteTransaction, store: PipelineStore) throws {
+        guard segments.count > 1, let target = segments.last else { return }
+        var liveness = ChunkLiveness()
+        var bytes: UInt64 = 0
+        // Each segment's next term, read with a fresh lookup (the writes below move pages).
+        var heads: [(segment: UInt32, term: [UInt8])] = []
+        for segment in segments {
+            if let term = try PostingsSegments.firstTerm(in: segment.number, after: nil, txn: txn, store: store) {
+                heads.append((segment.number, term))
+            }
+        }
+        var lists: [[UInt8]] = []
+        while let smallest = heads.min(by: { $0.term.lexicographicallyPrecedes($1.term) })?.term {
+            lists.removeAll(keepingCapacity: true)
+            for head in heads where head.term == smallest {
+                if let list = try txn.get(store.postings, PostingsSegments.key(head.segment, smallest)) { lists.append(list) }
+            }
+            let merged = try PostingList.merge(lists) { chunk in try liveness.exists(chunk, in: txn, store: store) }
+            let key = PostingsSegments.key(target.number, smallest)
+            if merged.isEmpty {
+                try txn.delete(store.postings, key)
+            } else {
+                try txn.put(store.postings, key, merged)
+                bytes += UInt64(key.count + merged.count)
+            }
+            var advanced: [(segment: UInt32, term: [UInt8])] = []
+            for head in heads {
+                if head.term != smallest {
+                    advanced.append(head)
+                } else if let next = try PostingsSegments.firstTerm(in: head.segment, after: smallest, txn: txn, store: store) {
+                    advanced.append((head.segment, next))
+                }
+            }
+            heads = advanced
+        }
+        for segment in segments.dropLast() {
+            try PostingsSegments.remove(segment.number, in: txn, store: store)
+        }
+        try PostingsSegments.register(PostingsSegments.Segment(number: target.number, job: job, bytes: bytes), in: txn, store: store)
+    }
+}
+
+/// Whether chunks still exist, each looked up once per merge.
+struct ChunkLiveness {
+    private var known: [ChunkID: Bool] = [:]
+
+    /// A chunk id's 16 bytes as two words: hashed and compared without an array.
+    private struct ChunkID: Hashable {
+        let high: UInt64
+        let low: UInt64
+    }
+
+    mutating func exists(_ chunk: UnsafeRawBufferPointer, in txn: ReadTransaction, store: PipelineStore) throws -> Bool {
+        let id = ChunkID(high: chunk.loadUnaligned(as: UInt64.self), low: chunk.loadUnaligned(fromByteOffset: 8, as: UInt64.self))
+        if let answer = known[id] { return answer }
+        let answer = try txn.withValue(in: store.chunks, forKey: chunk) { $0 != nil }
+        known[id] = answer
+        return answer
+    }
+}
