@@ -53,6 +53,11 @@ struct ChunkPhase: PhaseWorker {
         }
     }
 
+    /// The chunks' texts (overlaps included), which `commit` stores, plus their keys.
+    func outputBytes(_ output: Output) -> Int {
+        output.chunks.reduce(0) { $0 + $1.text.utf8.count + 64 }
+    }
+
     func commit(_ output: Output, for item: WorkItem, job: JobContext, into batch: StoreBatch) throws -> [WorkItem] {
         let txn = batch.transaction
         let collection = PipelineKeys.collection(job.source)

@@ -26,6 +26,9 @@ struct EmbedPhase: PhaseWorker {
         return outcomes
     }
 
+    /// The vector as stored: four bytes a dimension, plus its key and header.
+    func outputBytes(_ output: [Float]) -> Int { output.count * 4 + 64 }
+
     func commit(_ output: [Float], for item: WorkItem, job: JobContext, into batch: StoreBatch) throws -> [WorkItem] {
         let record = VectorRecord(embedder: embedder.identity, values: output)
         try batch.transaction.put(store.vectors, item.key, record.encoded())

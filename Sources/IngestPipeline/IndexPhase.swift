@@ -29,6 +29,9 @@ struct IndexPhase: PhaseWorker {
         }
     }
 
+    /// One posting per distinct term (chunk id and frequency, with a share of the term key).
+    func outputBytes(_ output: Output) -> Int { output.termFrequencies.count * 32 }
+
     func commit(_ output: Output, for item: WorkItem, job: JobContext, into batch: StoreBatch) throws -> [WorkItem] {
         try commitGroup([(output, item)], job: job, into: batch)[0]
     }

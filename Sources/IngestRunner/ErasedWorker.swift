@@ -8,6 +8,8 @@ struct FinishedItem: Sendable {
     /// The queue entry it came from (phases after the first).
     let queueSequence: UInt64?
     let result: Result
+    /// What committing it will write, as its worker estimates it (0 for a failed item).
+    let bytes: Int
     enum Result: Sendable {
         case done(output: any Sendable)
         case failed(String)
@@ -38,13 +40,17 @@ struct ErasedWorker: Sendable {
             }
             return zip(fetched, outcomes).map { entry, outcome in
                 let result: FinishedItem.Result
+                var bytes = 0
                 switch outcome {
                 case .done(let output):
                     result = .done(output: output)
+                    bytes = max(0, worker.outputBytes(output))
                 case .failed(let reason):
                     result = .failed(reason)
                 }
-                return FinishedItem(index: entry.index, item: entry.item, queueSequence: entry.queueSequence, result: result)
+                return FinishedItem(
+                    index: entry.index, item: entry.item, queueSequence: entry.queueSequence, result: result, bytes: bytes
+                )
             }
         }
         phaseWillComplete = { job, batch in try worker.phaseWillComplete(job: job, into: batch) }

@@ -69,7 +69,9 @@ actor GroupCommitter {
     func waitForRoom(_ ordinal: Int) async -> Int {
         // A full window waits for a commit, so ask for one now rather than at the next tick.
         if ledgers[ordinal].pending >= window, ledgers[ordinal].committableCount > 0 { await flush() }
-        while ledgers[ordinal].pending >= window && !mustStop {
+        // Outputs waiting for a commit hold memory: past twice the bytes bound, fetch nothing
+        // more until a commit has taken some.
+        while (ledgers[ordinal].pending >= window || waitingBytes >= 2 * configuration.groupCommitBytes) && !mustStop {
             await withCheckedContinuation { roomWaiters[ordinal, default: []].append($0) }
         }
         return max(0, window - ledgers[ordinal].pending)
@@ -89,6 +91,9 @@ actor GroupCommitter {
     func isCompleted(_ ordinal: Int) -> Bool { ledgers[ordinal].completed }
 
     private var mustStop: Bool { jobStop != nil || runStop.isStopRequested }
+
+    /// What the finished outputs not yet taken by a commit will write.
+    private var waitingBytes: Int { ledgers.reduce(0) { $0 + $1.finishedBytes } }
 
     var commitGeneration: Int { generation }
 
@@ -118,10 +123,12 @@ actor GroupCommitter {
     /// Hands in finished items; writes a group when enough are ready.
     func add(_ ordinal: Int, _ items: [FinishedItem]) async {
         guard !closed else { return }
-        for item in items { ledgers[ordinal].finished[item.index] = item }
+        for item in items { ledgers[ordinal].finish(item) }
         if firstReadyAt == nil { firstReadyAt = .now }
         let ready = ledgers.reduce(0) { $0 + $1.committableCount }
-        if ready >= configuration.groupCommitItems { await flush() }
+        // The bytes bound keeps a transaction's dirty pages (held in memory until the commit)
+        // and the outputs waiting for it small when items are large, such as whole documents.
+        if ready >= configuration.groupCommitItems || waitingBytes >= configuration.groupCommitBytes { await flush() }
     }
 
     /// Writes a group if the oldest finished item has waited `groupCommitInterval`.
@@ -167,14 +174,21 @@ actor GroupCommitter {
         defer { flushing = false }
         while flushRequested && writeError == nil {
             flushRequested = false
-            let taken = ledgers.indices.map { ledgers[$0].takeCommittable() }
+            // A long backlog (items that finished while the last commit was written) goes in
+            // several transactions of about `groupCommitBytes` each rather than one big one.
+            var budget = configuration.groupCommitBytes
+            let taken = ledgers.indices.map { ledgers[$0].takeCommittable(budget: &budget) }
             let completable = ledgers.indices.filter {
                 ledgers[$0].exhausted && !ledgers[$0].completed && ledgers[$0].pending == 0
             }
             if taken.allSatisfy(\.isEmpty) && completable.isEmpty { continue }
             firstReadyAt = nil
             guard await write(taken: taken, completable: completable) else { break }
-            if ledgers.reduce(0, { $0 + $1.committableCount }) >= configuration.groupCommitItems { flushRequested = true }
+            if ledgers.reduce(0, { $0 + $1.committableCount }) >= configuration.groupCommitItems
+                || waitingBytes >= configuration.groupCommitBytes
+            {
+                flushRequested = true
+            }
         }
     }
 
@@ -225,10 +239,7 @@ actor GroupCommitter {
             writeError = storeError
             logger.error("group commit failed", metadata: ["job": "\(job.id)", "error": "\(error)"])
             // Put the items back so that a final commit after a stop can still try them.
-            for (ordinal, items) in taken.enumerated() {
-                for item in items { ledgers[ordinal].finished[item.index] = item }
-                ledgers[ordinal].nextToCommit -= items.count
-            }
+            for (ordinal, items) in taken.enumerated() { ledgers[ordinal].restore(items) }
             if let storeError, storeError.category == .damaged {
                 storeDamaged(storeError)
             } else if storeError?.category == .noSpace || diskLooksFull {

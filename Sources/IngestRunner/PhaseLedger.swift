@@ -7,7 +7,9 @@ struct PhaseLedger {
     /// The index of the next item to commit.
     var nextToCommit = 0
     /// Finished items waiting for their turn, by index.
-    var finished: [Int: FinishedItem] = [:]
+    private(set) var finished: [Int: FinishedItem] = [:]
+    /// What the outputs of `finished` will write, as their workers estimate it.
+    private(set) var finishedBytes = 0
     /// The fetcher found no more input (and, after the first phase, the one before completed).
     var exhausted = false
     /// The phase is completed in the store.
@@ -18,14 +20,30 @@ struct PhaseLedger {
     /// Fetched but not yet committed.
     var pending: Int { fetched - nextToCommit }
 
-    /// Removes and returns the finished items that can be committed now, in order.
-    mutating func takeCommittable() -> [FinishedItem] {
+    /// Adds a finished item to wait for its turn.
+    mutating func finish(_ item: FinishedItem) {
+        if let replaced = finished.updateValue(item, forKey: item.index) { finishedBytes -= replaced.bytes }
+        finishedBytes += item.bytes
+    }
+
+    /// Removes and returns the finished items that can be committed now, in order, while
+    /// their bytes fit in `budget` (the first always goes); lowers `budget` by what it took.
+    mutating func takeCommittable(budget: inout Int) -> [FinishedItem] {
         var taken: [FinishedItem] = []
-        while let next = finished.removeValue(forKey: nextToCommit) {
+        while let next = finished[nextToCommit], taken.isEmpty || next.bytes <= budget {
+            finished[nextToCommit] = nil
             taken.append(next)
+            finishedBytes -= next.bytes
+            budget -= next.bytes
             nextToCommit += 1
         }
         return taken
+    }
+
+    /// Puts back items a failed write took, so that a final commit can try them again.
+    mutating func restore(_ items: [FinishedItem]) {
+        for item in items { finish(item) }
+        nextToCommit -= items.count
     }
 
     /// How many finished items are ready to commit in order.

@@ -98,6 +98,12 @@ public protocol PhaseWorker: Sendable {
     /// - Returns: For each item, the items it hands to the next phase.
     func commitGroup(_ done: [(output: Output, item: WorkItem)], job: JobContext, into batch: StoreBatch) throws -> [[WorkItem]]
 
+    /// About how many bytes ``commit(_:for:job:into:)`` writes for `output`. The runner
+    /// commits a group early once its outputs reach ``RunnerConfiguration/groupCommitBytes``,
+    /// which bounds a transaction's memory where outputs are large. 0 by default (only the
+    /// item count and the interval start a commit).
+    func outputBytes(_ output: Output) -> Int
+
     /// Called inside the transaction that completes the phase, after its last item: the place
     /// for a result that must appear exactly when the phase is completed. Does nothing by default.
     /// - Parameters:
@@ -117,6 +123,9 @@ extension PhaseWorker {
 
     /// Writes nothing.
     public func phaseWillComplete(job: JobContext, into batch: StoreBatch) throws {}
+
+    /// Unknown: 0.
+    public func outputBytes(_ output: Output) -> Int { 0 }
 }
 
 /// Where the first phase's items come from (for the built-in pipeline: a directory walk).

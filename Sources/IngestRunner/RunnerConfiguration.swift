@@ -6,8 +6,13 @@ public struct RunnerConfiguration: Sendable {
     public var workers: Int
     /// A group commit is written once this many items are ready…
     public var groupCommitItems: Int
-    /// …or this long after the first of them became ready.
+    /// …or this long after the first of them became ready…
     public var groupCommitInterval: Duration
+    /// …or once their outputs come to about this many bytes (as each phase's
+    /// ``PhaseWorker/outputBytes(_:)`` estimates them). LMDB keeps a write transaction's
+    /// dirty pages in memory until it commits, so this bounds the runner's memory where items
+    /// are large; 4 MiB by default.
+    public var groupCommitBytes = 4 << 20
     /// The run's time budget; `nil` runs until no runnable job is left.
     public var maxTime: Duration?
     /// After a stop request, how long in-flight items may take before they are dropped.

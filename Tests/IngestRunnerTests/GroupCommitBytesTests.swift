@@ -1,0 +1,78 @@
+import IngestCore
+import IngestRunner
+import IngestStore
+import Synchronization
+import Testing
+
+/// `RunnerConfiguration.groupCommitBytes`: a group commit starts once its outputs reach the
+/// bytes bound, however many items the item bound would still allow.
+@Suite struct GroupCommitBytesTests {
+    /// The fetch phase with outputs of a declared size; records each group it commits.
+    struct SizedFetch: PhaseWorker {
+        let bytesPerOutput: Int
+        let groups = GroupLog()
+
+        func process(_ items: [WorkItem], job: JobContext) async throws -> [ItemOutcome<UInt64>] {
+            items.map { .done(number($0.key) * number($0.key)) }
+        }
+
+        func outputBytes(_ output: UInt64) -> Int { bytesPerOutput }
+
+        func commit(_ square: UInt64, for item: WorkItem, job: JobContext, into batch: StoreBatch) throws -> [WorkItem] {
+            [WorkItem(key: item.key, payload: bytes(square))]
+        }
+
+        func commitGroup(_ done: [(output: UInt64, item: WorkItem)], job: JobContext, into batch: StoreBatch) throws -> [[WorkItem]] {
+            groups.record(done.count)
+            return try done.map { try commit($0.output, for: $0.item, job: job, into: batch) }
+        }
+    }
+
+    /// Runs 1…300 with an item bound no group reaches; returns the fetch phase's group sizes.
+    private func groupSizes(bytesPerOutput: Int) async throws -> [Int] {
+        let host = try Host()
+        let n: UInt64 = 300
+        let id = try host.submit("bytes", n: n)
+        let fetch = SizedFetch(bytesPerOutput: bytesPerOutput)
+        var configuration = RunnerConfiguration(
+            workers: 2, groupCommitItems: 10_000, groupCommitInterval: .seconds(1), shutdownGrace: .seconds(2)
+        )
+        configuration.groupCommitBytes = 10 * 1000
+        let databases = host.databases
+        let runner = Runner(
+            store: host.store, configuration: configuration,
+            factory: { _ in JobDefinition(source: NumberSource(), workers: [fetch, Tally(databases: databases)]) },
+            logger: quietLogger
+        )
+        let report = try await runner.run(stop: StopController())
+        #expect(report.outcome(of: id) == .completed)
+        try expectCompletedExactlyOnce(host, id, n: n)
+        return fetch.groups.sizes
+    }
+
+    @Test("outputs of 1,000 bytes under a 10,000-byte bound commit in groups of about ten")
+    func groupsStopAtTheBytesBound() async throws {
+        let sizes = try await groupSizes(bytesPerOutput: 1000)
+        #expect(sizes.reduce(0, +) == 300)
+        // Ten reach the bound; a backlog that finished while a commit was written is taken
+        // ten at a time as well.
+        #expect(sizes.allSatisfy { $0 <= 10 }, "groups: \(sizes)")
+        #expect(sizes.count >= 30, "groups: \(sizes)")
+    }
+
+    @Test("negative control: outputs of unknown size are grouped by the item bound and the interval only")
+    func unknownSizesDoNotSplit() async throws {
+        let sizes = try await groupSizes(bytesPerOutput: 0)
+        #expect(sizes.reduce(0, +) == 300)
+        #expect((sizes.max() ?? 0) > 10, "groups: \(sizes)")
+    }
+}
+
+/// The sizes of the groups a worker committed, in order.
+final class GroupLog: Sendable {
+    private let log = Mutex<[Int]>([])
+
+    func record(_ size: Int) { log.withLock { $0.append(size) } }
+
+    var sizes: [Int] { log.withLock { $0 } }
+}
