@@ -137,22 +137,28 @@ def main(argv):
           f"{m['dataDirectory']} on {m['fileSystem']} {m['device']} ({m['mountOptions']}); {m['swiftVersion']}.")
     for p, r in runs:
         print(f"- {label(p, r)}: `{r['command']}`, {r['totalSeconds']:.0f} s, load average at start {r['machine']['loadAverageAtStart']}, at end {r['loadAverageAtEnd']}")
-    print("\n### 1. Durable progress updates\n")
-    print(durable(main_run))
-    print()
-    print(best_ratios(main_run))
+    # A run made with --only has some sections empty: those are left out.
+    if main_run.get("durable"):
+        print("\n### 1. Durable progress updates\n")
+        print(durable(main_run))
+        print()
+        print(best_ratios(main_run))
     if sync_file:
         print("\n#### Syncs per update (strace)\n")
         print(syncs(json.load(open(sync_file))))
-    print("\n### 2. Reads\n")
-    print(reads(main_run))
-    print("\n### 3. Resume at scale\n")
-    print(resume(main_run))
-    print("\n### 4. End-to-end ingestion\n")
-    print(ingestion(main_run))
+    if main_run.get("pointReads") or main_run.get("cliReads"):
+        print("\n### 2. Reads\n")
+        print(reads(main_run))
+    if main_run.get("resume"):
+        print("\n### 3. Resume at scale\n")
+        print(resume(main_run))
+    if main_run.get("ingestion"):
+        print("\n### 4. End-to-end ingestion\n")
+        print(ingestion(main_run))
     for p, r in runs[1:]:
-        print(f"\n{label(p, r)}:\n")
-        print(ingestion(r))
+        if r.get("ingestion"):
+            print(f"\n{label(p, r)}:\n")
+            print(ingestion(r))
     print("\n### Targets, run by run\n")
     print(targets(runs))
 

@@ -261,7 +261,7 @@ enum Targets {
         if let leased = report.pointReads.first(where: { $0.jobs == 100_000 && $0.kind.hasPrefix("interrupted") }) {
             checks.append(TargetCheck(
                 target: "point read of a leased job median < 5 µs", measured: "\(fmtInt(leased.medianNanoseconds)) ns",
-                met: leased.medianNanoseconds < 5000, note: "the lease's liveness is read from /proc on every snapshot"))
+                met: leased.medianNanoseconds < 5000, note: "a dead runner's liveness is read from /proc once, then remembered"))
         }
         if let list = report.cliReads.first(where: { $0.jobs == 100_000 && $0.command == "ingest list --json" }) {
             checks.append(TargetCheck(
