@@ -33,7 +33,7 @@ public struct RunnerIdentity: Sendable, Hashable, CustomStringConvertible {
 
     /// Whether the process this identity names is still running in this boot.
     ///
-    /// A process found gone is remembered as gone (``DeadRunners``): a boot id, pid and start
+    /// A process found gone is remembered as gone: a boot id, pid and start
     /// time that have ended never run again, and a store of interrupted jobs is read, lease by
     /// lease, on every `status`, `list` and claim.
     public var isLive: Bool {

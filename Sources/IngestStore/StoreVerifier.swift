@@ -39,8 +39,10 @@ public enum StoreVerifier {
     /// Checks the whole store: first the B-trees of the file page by page (without trusting
     /// them), then — only when they are sound, as LMDB could not read them safely otherwise —
     /// every record, in one read transaction (a consistent snapshot).
-    /// - Parameter additional: Checks of other layers' records (the pipeline's), run only
-    ///   when the structure is sound.
+    /// - Parameters:
+    ///   - store: The store to check.
+    ///   - additional: Checks of other layers' records (the pipeline's), run only when the
+    ///     structure is sound.
     /// - Returns: Every inconsistency found; empty when the store is sound.
     public static func verify(_ store: JobStore, additional: () throws -> [Inconsistency] = { [] }) throws -> [Inconsistency] {
         let structure = try store.checkStructure()
