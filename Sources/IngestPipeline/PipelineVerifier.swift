@@ -158,13 +158,16 @@ public enum PipelineVerifier {
     private static func verifyPostings(
         _ store: PipelineStore, in txn: ReadTransaction, report: (String, UnsafeRawBufferPointer, String) -> Void
     ) throws {
-        let segments = Set(try PostingsSegments.segments(in: txn, store: store).map(\.number))
+        let registered = try PostingsSegments.segments(in: txn, store: store)
+        let segments = Set(registered.map(\.number))
+        var heldBytes: [UInt32: UInt64] = [:]
         try txn.scan(store.postings) { key, value in
             guard key.count > 4 else {
                 report("postings", key, "key is not a segment and a term")
                 return true
             }
             let segment = key.prefix(4).reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
+            heldBytes[segment, default: 0] += UInt64(key.count + value.count)
             if !segments.contains(segment) { report("postings", key, "belongs to segment \(segment), which is not registered") }
             guard let base = value.baseAddress, !value.isEmpty, value.count % 20 == 0 else {
                 report("postings", key, "holds \(value.count) bytes, not a list of 20-byte postings")
@@ -179,6 +182,15 @@ public enum PipelineVerifier {
             if !sorted { report("postings", key, "postings are not sorted by chunk") }
             if zero { report("postings", key, "a posting has frequency 0") }
             return true
+        }
+        // The recorded size decides when a segment is merged: a wrong one could make a merge
+        // far bigger than its bound.
+        for segment in registered {
+            guard let recorded = segment.bytes, recorded != heldBytes[segment.number, default: 0] else { continue }
+            let key = Array("segment:".utf8) + withUnsafeBytes(of: segment.number.bigEndian) { Array($0) }
+            key.withUnsafeBytes { keyBytes in
+                report("index_stats", keyBytes, "segment \(segment.number) records \(recorded) bytes but holds \(heldBytes[segment.number, default: 0])")
+            }
         }
     }
 }

@@ -116,6 +116,27 @@ struct PostingsMergeTests {
         #expect(tiers.contains(1) || tiers.contains(2) || tiers.contains(nil), "merges reached a higher tier: \(tiers)")
     }
 
+    @Test("verify finds a segment whose recorded size is not what it holds")
+    func verifyChecksSegmentSizes() throws {
+        let directory = TemporaryDirectory("postings-verify")
+        let store = try PipelineStore(try JobStore.open(at: directory.appending("store")))
+        try store.jobs.environment.write { txn in
+            for number in 0..<3 { try txn.put(store.chunks, Self.chunk(number), [1]) }
+            let postings: [HashedBytes: [UInt8]] = [HashedBytes(Array("t".utf8)): Self.packed([(0, 1), (1, 2), (2, 3)])]
+            try PostingsSegments.write(postings, job: "job", in: txn, store: store)
+        }
+        let sizeProblems = { try PipelineVerifier.verify(store).filter { $0.problem.contains("records") } }
+        #expect(try sizeProblems().isEmpty)
+
+        try store.jobs.environment.write { txn in
+            guard var segment = try PostingsSegments.segments(in: txn, store: store).first else { return }
+            segment.bytes = (segment.bytes ?? 0) + 1
+            try PostingsSegments.register(segment, in: txn, store: store)
+        }
+        let found = try sizeProblems()
+        #expect(found.count == 1 && found.first?.database == "index_stats", "\(found)")
+    }
+
     private func expectQueriesMatch(_ model: [Int: [Int: UInt32]], existing: Set<Int>, vocabulary: Int, store: PipelineStore) throws {
         try store.jobs.environment.read { txn in
             let segments = try PostingsSegments.segments(in: txn, store: store)
