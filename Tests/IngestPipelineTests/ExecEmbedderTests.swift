@@ -376,6 +376,9 @@ private final class FIFO: @unchecked Sendable {
     let path: String
     private let fd: Int32
     private var pending: [UInt8] = []
+    /// Each `next` reads on a new thread; the lock hands `pending` from one to the next in a
+    /// way ThreadSanitizer sees (it does not see the Swift runtime's continuation resumes).
+    private let lock = NSLock()
 
     /// Creates the FIFO and opens its read end without waiting for a writer.
     init(_ path: String) throws {
@@ -397,6 +400,8 @@ private final class FIFO: @unchecked Sendable {
     }
 
     private func blockingNext(within seconds: Int32) -> Event {
+        lock.lock()
+        defer { lock.unlock() }
         let deadline = ContinuousClock.now + TestTime.scaled(.seconds(Int(seconds)))
         var chunk = [UInt8](repeating: 0, count: 4096)
         while true {
