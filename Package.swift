@@ -36,6 +36,8 @@ let package = Package(
             providers: [.apt(["liblmdb-dev"])]
         ),
         .target(name: "LMDBKit", dependencies: ["CLMDB"], swiftSettings: strictSettings),
+        // glibc calls the exec embedder's posix_spawn needs that the Glibc module hides.
+        .target(name: "CExecSpawn"),
         .target(name: "IngestCore", swiftSettings: strictSettings),
         .target(
             name: "IngestStore",
@@ -57,7 +59,7 @@ let package = Package(
         .target(
             name: "IngestPipeline",
             dependencies: [
-                "IngestRunner", "IngestStore", "IngestCore", "LMDBKit",
+                "IngestRunner", "IngestStore", "IngestCore", "LMDBKit", "CExecSpawn",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings

@@ -29,6 +29,21 @@ public struct JobID: Sendable, Hashable, Comparable, CustomStringConvertible {
 
     /// A new time-ordered id: 10 characters of milliseconds, then 6 random ones.
     public static func generate<G: RandomNumberGenerator>(at time: Timestamp, using generator: inout G) -> JobID {
+        make(at: time) { generator.next() }
+    }
+
+    /// A new time-ordered id, its random characters from the system's random source.
+    ///
+    /// Not `generate(at:using:)` with a `SystemRandomNumberGenerator`: that type is empty,
+    /// Swift (6.3.1) passes an empty value's `inout` address as undefined, and in a
+    /// ThreadSanitizer build the access check on that address can crash the process (see
+    /// tools/sanitizers/tsan.supp). The standard library's `random(in:)` keeps its
+    /// generator inside code that is not instrumented.
+    public static func generate(at time: Timestamp) -> JobID {
+        make(at: time) { UInt64.random(in: .min ... .max) }
+    }
+
+    private static func make(at time: Timestamp, random: () -> UInt64) -> JobID {
         let alphabet = Array("0123456789abcdefghjkmnpqrstvwxyz".utf8)
         var bytes = [UInt8](repeating: 0, count: 16)
         var millis = time.millisecondsSince1970
@@ -37,7 +52,7 @@ public struct JobID: Sendable, Hashable, Comparable, CustomStringConvertible {
             millis >>= 5
         }
         for index in 10..<16 {
-            bytes[index] = alphabet[Int(generator.next() & 31)]
+            bytes[index] = alphabet[Int(random() & 31)]
         }
         return JobID(trusted: String(decoding: bytes, as: UTF8.self))
     }

@@ -36,8 +36,8 @@ enum ExecChildFailure: Error, Sendable {
 /// One running `/bin/sh -c COMMAND` with pipes on its standard streams.
 ///
 /// Not thread-safe except for ``kill()``: ``ExecSession`` uses it from its serial queue
-/// only. The child runs in its own process group (Foundation's `Process` puts it there), so
-/// ``kill()`` reaches the program the shell started as well as the shell.
+/// only. The child runs in its own process group (see ``ExecSpawn``), so ``kill()`` reaches
+/// the program the shell started as well as the shell; ``ExecReaper`` reaps it.
 final class ExecChild: @unchecked Sendable {
     /// The shell's process id, which is also the process group id.
     let pid: Int32
@@ -46,10 +46,11 @@ final class ExecChild: @unchecked Sendable {
     /// How many replies the child has given.
     private(set) var repliesRead = 0
 
-    private let process: Process
-    private let input: FileHandle
-    private let output: FileHandle
-    private let terminated = DispatchSemaphore(value: 0)
+    private let reaper: ExecReaper
+    /// Our end of the child's stdin (non-blocking).
+    private let input: Int32
+    /// Our end of the child's stdout.
+    private let output: Int32
     /// Bytes read from stdout after the last complete line.
     private var buffer: [UInt8] = []
     /// False once a write failed with `EPIPE`: the child no longer reads its stdin.
@@ -60,32 +61,19 @@ final class ExecChild: @unchecked Sendable {
     /// - Parameters:
     ///   - command: The shell command line.
     ///   - logger: Receives each line the child writes to standard error, if given.
-    /// - Throws: What `Process.run()` throws when the shell cannot be started.
+    /// - Throws: `ExecSpawnError` when the shell cannot be started.
     init(command: String, logger: Logger?) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = ["-c", command]
-        let stdinPipe = Pipe()
-        let stdoutPipe = Pipe()
-        let stderrPipe = Pipe()
-        process.standardInput = stdinPipe
-        process.standardOutput = stdoutPipe
-        process.standardError = stderrPipe
-        let terminated = terminated
-        process.terminationHandler = { _ in terminated.signal() }
-        try ProcessLaunch.run(process)
-
-        self.process = process
-        self.pid = process.processIdentifier
-        self.input = stdinPipe.fileHandleForWriting
-        self.output = stdoutPipe.fileHandleForReading
-        self.stderrTail = ExecStderrTail(stderrPipe.fileHandleForReading, command: command, logger: logger)
+        let spawned = try ExecSpawn.start(command)
+        self.pid = spawned.pid
+        self.reaper = ExecReaper(pid: spawned.pid)
+        self.input = spawned.stdin
+        self.output = spawned.stdout
+        self.stderrTail = ExecStderrTail(spawned.stderr, command: command, logger: logger)
 
         // Writes must never block the queue: the poll loop waits for room instead.
-        let fd = input.fileDescriptor
-        _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
+        _ = fcntl(input, F_SETFL, fcntl(input, F_GETFL) | O_NONBLOCK)
         #if canImport(Darwin)
-        _ = fcntl(fd, F_SETNOSIGPIPE, 1)
+        _ = fcntl(input, F_SETNOSIGPIPE, 1)
         #endif
     }
 
@@ -94,7 +82,7 @@ final class ExecChild: @unchecked Sendable {
     }
 
     /// Whether the child has not exited yet.
-    var isRunning: Bool { process.isRunning }
+    var isRunning: Bool { !reaper.hasExited }
 
     /// Sends one request and reads one reply line, writing and reading at the same time so
     /// that neither side can block the other on a full pipe.
@@ -115,9 +103,9 @@ final class ExecChild: @unchecked Sendable {
         var chunk = [UInt8](repeating: 0, count: 64 * 1024)
         while true {
             let writing = inputOpen && written < request.count
-            var fds = [pollfd(fd: output.fileDescriptor, events: Int16(POLLIN), revents: 0)]
+            var fds = [pollfd(fd: output, events: Int16(POLLIN), revents: 0)]
             if writing {
-                fds.append(pollfd(fd: input.fileDescriptor, events: Int16(POLLOUT), revents: 0))
+                fds.append(pollfd(fd: input, events: Int16(POLLOUT), revents: 0))
             }
             let remaining = deadline - ContinuousClock.now
             if remaining <= .zero { throw .timedOut }
@@ -134,7 +122,7 @@ final class ExecChild: @unchecked Sendable {
             }
             guard fds[0].revents != 0 else { continue }
 
-            let count = chunk.withUnsafeMutableBytes { read(output.fileDescriptor, $0.baseAddress, $0.count) }
+            let count = chunk.withUnsafeMutableBytes { read(output, $0.baseAddress, $0.count) }
             if count < 0 {
                 let code = errno
                 if code == EINTR || code == EAGAIN { continue }
@@ -164,7 +152,7 @@ final class ExecChild: @unchecked Sendable {
     ///   closed its stdin — the reply or end of stdout then tells the rest).
     /// - Throws: `ExecChildFailure.io` when the write fails for another reason.
     private func writeSome(_ request: [UInt8], from offset: Int) throws(ExecChildFailure) -> Int {
-        let fd = input.fileDescriptor
+        let fd = input
         let result: Int = Self.withoutSIGPIPE {
             request.withUnsafeBytes { bytes in
                 guard let base = bytes.baseAddress else { return 0 }
@@ -187,29 +175,23 @@ final class ExecChild: @unchecked Sendable {
     /// Waits briefly for the child to exit after it closed its stdout.
     /// - Returns: How it ended, or `.stillRunning` if it is still running after 2 s.
     func awaitExit() -> ExecExit {
-        if terminated.wait(timeout: .now() + 2) == .timedOut {
-            return .stillRunning
-        }
-        terminated.signal()  // keep it signalled for later waits
-        return process.terminationReason == .uncaughtSignal
-            ? .signal(process.terminationStatus) : .status(process.terminationStatus)
+        reaper.wait(seconds: 2) ?? .stillRunning
     }
 
     /// Sends `SIGKILL` to the child's process group. Safe from any thread.
     func kill() {
-        _ = killpg(pid, SIGKILL)
-        _ = sendSignal(SIGKILL, to: pid)  // in case the group was not the child's own
+        reaper.kill()
     }
 
     /// Kills the child if it still runs, closes our pipe ends and waits a moment for it to
-    /// be reaped. Idempotent.
+    /// be reaped (the reaper reaps it in any case). Idempotent.
     func close() {
         guard !closed else { return }
         closed = true
         kill()
-        try? input.close()
-        try? output.close()
-        if terminated.wait(timeout: .now() + 2) == .success { terminated.signal() }
+        _ = closeDescriptor(input)
+        _ = closeDescriptor(output)
+        _ = reaper.wait(seconds: 2)
     }
 
     /// Runs `body` with `SIGPIPE` kept from this process, so a write to a child that died
@@ -255,11 +237,6 @@ final class ExecChild: @unchecked Sendable {
     }
 }
 
-/// `kill(2)`, under a name that does not clash with ``ExecChild/kill()``.
-private func sendSignal(_ signal: Int32, to pid: Int32) -> Int32 {
-    kill(pid, signal)
-}
-
 /// Drains a child's standard error on its own thread and keeps its last lines for error
 /// messages.
 final class ExecStderrTail: @unchecked Sendable {
@@ -275,16 +252,15 @@ final class ExecStderrTail: @unchecked Sendable {
     private let command: String
     private let logger: Logger?
 
-    /// Starts a thread that reads `handle` to its end and closes it.
+    /// Starts a thread that reads `fd` to its end and closes it.
     /// - Parameters:
-    ///   - handle: The read end of the child's stderr pipe.
+    ///   - fd: The read end of the child's stderr pipe, which this tail then owns.
     ///   - command: The command, for log metadata.
     ///   - logger: Receives each line, if given.
-    init(_ handle: FileHandle, command: String, logger: Logger?) {
+    init(_ fd: Int32, command: String, logger: Logger?) {
         self.command = command
         self.logger = logger
         Thread.detachNewThread { [self] in
-            let fd = handle.fileDescriptor
             var chunk = [UInt8](repeating: 0, count: 16 * 1024)
             while true {
                 let count = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
@@ -296,7 +272,7 @@ final class ExecStderrTail: @unchecked Sendable {
                 if !partial.isEmpty { appendLine(partial) }
                 partial = []
             }
-            try? handle.close()
+            _ = closeDescriptor(fd)
             finished.signal()
         }
     }

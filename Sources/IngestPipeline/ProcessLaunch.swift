@@ -2,9 +2,10 @@ public import Foundation
 
 /// Starts child processes one at a time. swift-corelibs-foundation's `Process.run()` is not
 /// safe to call from several threads at once on Linux (it crashed copying the child's
-/// arguments and environment while another launch ran), so every launch in this process —
-/// the exec embedder's and any host's or test's — goes through this lock. Only the launch is
-/// serialised; the children run in parallel.
+/// arguments and environment while another launch ran), so a host or test that starts
+/// children with `Process` should start them all through this lock. Only the launch is
+/// serialised; the children run in parallel. (The exec embedder does not use `Process`: it
+/// starts its shell with `posix_spawn`, see `ExecSpawn`.)
 public enum ProcessLaunch {
     private static let lock = NSLock()
 

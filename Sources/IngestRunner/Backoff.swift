@@ -6,10 +6,13 @@ struct Backoff {
     let base: Duration
     let cap: Duration = .seconds(30)
 
-    func delay<G: RandomNumberGenerator>(forRetry retry: Int, using generator: inout G) -> Duration {
+    /// The wait before retry number `retry`. The jitter comes from the standard library's
+    /// system generator, not from a `SystemRandomNumberGenerator` passed `inout` through
+    /// this (instrumented) code: see `JobID.generate(at:)` for why.
+    func delay(forRetry retry: Int) -> Duration {
         let ceiling = min(cap, base * (1 << min(retry, 16)))
         let nanoseconds = ceiling.wholeNanoseconds
         guard nanoseconds > 0 else { return .zero }
-        return .nanoseconds(Int64.random(in: (nanoseconds / 2)...nanoseconds, using: &generator))
+        return .nanoseconds(Int64.random(in: (nanoseconds / 2)...nanoseconds))
     }
 }

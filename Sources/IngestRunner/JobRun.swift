@@ -147,7 +147,6 @@ struct JobRun {
     /// Processes one batch, retrying failures of the worker itself with backoff; items
     /// the worker rejects are recorded as failed and skipped.
     private func process(_ batch: [FetchedItem], _ ordinal: Int, _ worker: ErasedWorker, _ committer: GroupCommitter) async {
-        var generator = SystemRandomNumberGenerator()
         let backoff = Backoff(base: configuration.retryBaseDelay)
         var attempt = 0
         while true {
@@ -171,7 +170,7 @@ struct JobRun {
                     "worker failed; retrying",
                     metadata: ["job": "\(job.id)", "phase": "\(job.plan.phases[ordinal].name)", "attempt": "\(attempt + 1)", "error": "\(error)"]
                 )
-                try? await Task.sleep(for: backoff.delay(forRetry: attempt, using: &generator))
+                try? await Task.sleep(for: backoff.delay(forRetry: attempt))
                 attempt += 1
             }
         }

@@ -33,13 +33,12 @@ extension JobStore {
     public func submit(
         id: JobID? = nil, source: String, plan: Plan = .standard, settings: [UInt8] = []
     ) throws -> (id: JobID, created: Bool) {
-        var generator = SystemRandomNumberGenerator()
         let now = clock()
         let (jobID, created) = try write { batch in
             guard let id else {
                 // A generated id names a new job; on the rare collision, draw again.
-                var fresh = JobID.generate(at: now, using: &generator)
-                while try batch.load(fresh) != nil { fresh = JobID.generate(at: now, using: &generator) }
+                var fresh = JobID.generate(at: now)
+                while try batch.load(fresh) != nil { fresh = JobID.generate(at: now) }
                 return (fresh, try batch.submit(fresh, source: source, plan: plan, settings: settings))
             }
             return (id, try batch.submit(id, source: source, plan: plan, settings: settings))

@@ -104,8 +104,9 @@ public enum FaultGuard {
 }
 
 #if os(Linux)
-/// What the signal handler reads: plain memory allocated once, written only under
-/// `FaultGuard.state`'s lock, never freed. A handler may not allocate, lock or call Swift
+/// What the signal handler reads: plain memory, written only under `FaultGuard.state`'s
+/// lock; the slot table is never freed, and a slot's message buffer is reused by the next
+/// store to claim the slot (see `claimSlot`). A handler may not allocate, lock or call Swift
 /// code that might, so it sees only these raw values.
 private enum FaultHandlerState {
     struct Slot {
@@ -114,6 +115,8 @@ private enum FaultHandlerState {
         var end: UInt = 0
         var message: UnsafeMutablePointer<UInt8>?
         var length = 0
+        /// How many bytes `message` has room for.
+        var capacity = 0
     }
 
     static let slotCount = 16
@@ -153,9 +156,23 @@ private enum FaultHandlerState {
         guard let slots else { return nil }
         for index in 0..<slotCount where !slots[index].used {
             let bytes = Array(message.utf8)
-            let buffer = UnsafeMutablePointer<UInt8>.allocate(capacity: bytes.count)
-            buffer.initialize(from: bytes, count: bytes.count)
-            slots[index] = Slot(used: false, start: range?.start ?? 0, end: range?.end ?? 0, message: buffer, length: bytes.count)
+            // A released slot keeps its buffer, which the new message reuses when it fits.
+            // Replacing the pointer without freeing leaked the old text at every reopen
+            // (LeakSanitizer: `ingest compact`). It is freed only when too small: no handler
+            // picks a released slot (its range is cleared, no transaction of its store
+            // runs), so only a fault racing the store's close could still be printing it.
+            var buffer = slots[index].message
+            var capacity = slots[index].capacity
+            if buffer == nil || capacity < bytes.count {
+                buffer?.deallocate()
+                buffer = .allocate(capacity: bytes.count)
+                capacity = bytes.count
+            }
+            buffer?.update(from: bytes, count: bytes.count)
+            slots[index] = Slot(
+                used: false, start: range?.start ?? 0, end: range?.end ?? 0, message: buffer, length: bytes.count,
+                capacity: capacity
+            )
             slots[index].used = true
             return index
         }
@@ -171,7 +188,8 @@ private enum FaultHandlerState {
     static func releaseSlot(_ index: Int) {
         guard let slots else { return }
         slots[index].used = false
-        // The message stays allocated: a fault on another thread may be printing it.
+        // The message stays allocated (the next claim of the slot reuses it): a fault on
+        // another thread may be printing it.
         slots[index].start = 0
         slots[index].end = 0
     }

@@ -5,7 +5,7 @@ import Testing
 /// `ingest backup` (a compact hot copy that verifies) and `--log-format json`.
 @Suite("backup and logs")
 struct BackupLogTests {
-    @Test("backup while a runner writes: the copy opens, verifies, and resumes to the same export", .timeLimit(.minutes(2)))
+    @Test("backup while a runner writes: the copy opens, verifies, and resumes to the same export", .timeLimit(.minutes(TestTime.minutes(2))))
     func backupWhileRunning() async throws {
         let world = RunWorld("backup")
         let source = world.path("corpus")
@@ -37,7 +37,7 @@ struct BackupLogTests {
         #expect(again.stderr.contains("not an empty directory"))
     }
 
-    @Test("--log-format json: every stderr line is one JSON object with time, level, message and the job", .timeLimit(.minutes(1)))
+    @Test("--log-format json: every stderr line is one JSON object with time, level, message and the job", .timeLimit(.minutes(TestTime.minutes(1))))
     func jsonLogs() async throws {
         let world = RunWorld("jsonlog")
         let source = world.path("corpus")

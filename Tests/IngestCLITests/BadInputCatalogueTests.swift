@@ -8,7 +8,7 @@ import Testing
 struct BadInputCatalogueTests {
     // One row at a time: the rows start many processes, and the runner tests beside them
     // have time limits a loaded machine can miss.
-    @Test("each bad input gives its documented exit code and message, without a crash or a hang", .serialized, .timeLimit(.minutes(3)),
+    @Test("each bad input gives its documented exit code and message, without a crash or a hang", .serialized, .timeLimit(.minutes(TestTime.minutes(3))),
           arguments: BadInputCatalogue.rows)
     func row(_ row: BadInput) async throws {
         let context = CatalogueContext(world: RunWorld("catalogue-\(row.id)"))

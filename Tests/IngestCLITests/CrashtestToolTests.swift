@@ -15,7 +15,7 @@ struct CrashtestToolTests {
         try await RepositoryTool.run("crashtest", ["--kills", "25"] + extra)
     }
 
-    @Test("25 SIGKILLs of ingest run: verify stays clean, the export equals an uninterrupted run's", .timeLimit(.minutes(10)))
+    @Test("25 SIGKILLs of ingest run: verify stays clean, the export equals an uninterrupted run's", .timeLimit(.minutes(TestTime.minutes(10))))
     func crashtestPasses() async throws {
         let (output, report) = try await crashtest([])
         let shown = "exit \(output.status)\n\(output.stdout)\n\(output.stderr)"
@@ -32,7 +32,7 @@ struct CrashtestToolTests {
 
     /// One worker and tiny group commits make every queue run empty again and again between
     /// commits — the case that once lost items when queue sequence numbers were reused.
-    @Test("one worker, a group commit every 2 items: still nothing lost or doubled", .timeLimit(.minutes(10)))
+    @Test("one worker, a group commit every 2 items: still nothing lost or doubled", .timeLimit(.minutes(TestTime.minutes(10))))
     func crashtestPassesWithTinyGroups() async throws {
         let (output, report) = try await crashtest(["--workers", "1", "--commit-items", "2", "--commit-interval", "5ms"])
         let shown = "exit \(output.status)\n\(output.stdout)\n\(output.stderr)"
@@ -41,7 +41,7 @@ struct CrashtestToolTests {
         #expect(report["exportsIdentical"] as? Bool == true, "\(shown)")
     }
 
-    @Test("the negative control (split-commit fault) is detected", .timeLimit(.minutes(10)))
+    @Test("the negative control (split-commit fault) is detected", .timeLimit(.minutes(TestTime.minutes(10))))
     func negativeControlDetected() async throws {
         let (output, report) = try await crashtest(["--negative-control"])
         let shown = "exit \(output.status)\n\(output.stdout)\n\(output.stderr)"

@@ -75,7 +75,10 @@ final class DamageFixture: Sendable {
     }
 }
 
-/// Whether a child ended by a signal (Foundation reports the signal number as its status).
+/// Whether a child crashed: ended by a signal (Foundation reports the signal number as its
+/// status), or, in a sanitized build, by the sanitizer's report of the bad access (it stops
+/// the process before the signal, with a status `ingest` does not document: see
+/// tools/sanitize).
 func endedBySignal(_ output: ProcessOutput) -> Bool {
     !output.timedOut && !documentedExitCodes.contains(output.status)
 }

@@ -36,7 +36,7 @@ struct DamagedFilesTests {
         }
     }
 
-    @Test("garbage lock.mdb nobody holds: LMDB rebuilds it and every command works; data.mdb unchanged by reads", .timeLimit(.minutes(2)))
+    @Test("garbage lock.mdb nobody holds: LMDB rebuilds it and every command works; data.mdb unchanged by reads", .timeLimit(.minutes(TestTime.minutes(2))))
     func garbageLockFileRebuilt() async throws {
         let fixture = try await DamageFixture()
         let store = fixture.sandbox.store
@@ -61,7 +61,7 @@ struct DamagedFilesTests {
         }
     }
 
-    @Test("garbage lock.mdb another process holds: every command exits 65 naming lock.mdb, both files unchanged", .timeLimit(.minutes(2)))
+    @Test("garbage lock.mdb another process holds: every command exits 65 naming lock.mdb, both files unchanged", .timeLimit(.minutes(TestTime.minutes(2))))
     func garbageLockFileHeld() async throws {
         let fixture = try await DamageFixture()
         let store = fixture.sandbox.store
@@ -103,7 +103,7 @@ struct DamagedFilesTests {
     @Test(
         "a store made read-only with chmod: reads work for another user, writes exit 73; root, ignoring permissions, could write (control)",
         .enabled(if: getuid() == 0 && FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv"), "needs root to switch users"),
-        .timeLimit(.minutes(3))
+        .timeLimit(.minutes(TestTime.minutes(3)))
     )
     func readOnlyByPermissions() async throws {
         let fixture = try await DamageFixture()
@@ -141,7 +141,7 @@ struct DamagedFilesTests {
     @Test(
         "a store on a read-only mount: reads work, writes exit 73 naming the read-only file system, nothing changes",
         .enabled(if: getuid() == 0, "mounting needs root"),
-        .timeLimit(.minutes(3))
+        .timeLimit(.minutes(TestTime.minutes(3)))
     )
     func readOnlyMount() async throws {
         let fixture = try await DamageFixture()

@@ -39,7 +39,7 @@ struct DamagedPagesTests {
         return (failed, verified)
     }
 
-    @Test("cut at page boundaries: reads exit 0 or 65, never crash, change nothing; verify reports what the others trip over", .timeLimit(.minutes(5)))
+    @Test("cut at page boundaries: reads exit 0 or 65, never crash, change nothing; verify reports what the others trip over", .timeLimit(.minutes(TestTime.minutes(5))))
     func truncatedAtPageBoundaries() async throws {
         let fixture = try await DamageFixture()
         let image = try DataFileImage(contentsOf: fixture.dataPath)
@@ -56,7 +56,7 @@ struct DamagedPagesTests {
         #expect(sawDamage, "no cut damaged anything the commands read; the test proves nothing")
     }
 
-    @Test("negative control: without the guard and the bounds checks, the same cuts crash ingest", .timeLimit(.minutes(5)))
+    @Test("negative control: without the guard and the bounds checks, the same cuts crash ingest", .timeLimit(.minutes(TestTime.minutes(5))))
     func truncationCrashesUnguarded() async throws {
         let fixture = try await DamageFixture()
         let image = try DataFileImage(contentsOf: fixture.dataPath)
@@ -93,7 +93,7 @@ struct DamagedPagesTests {
         }
     }
 
-    @Test("seeded bit flips in pages: every command exits as documented, failures change nothing, verify reports what others trip over", .timeLimit(.minutes(8)))
+    @Test("seeded bit flips in pages: every command exits as documented, failures change nothing, verify reports what others trip over", .timeLimit(.minutes(TestTime.minutes(8))))
     func seededFlips() async throws {
         let fixture = try await DamageFixture()
         let original = try DataFileImage(contentsOf: fixture.dataPath)

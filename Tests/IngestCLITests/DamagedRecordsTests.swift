@@ -13,7 +13,7 @@ struct DamagedRecordsTests {
         }
     }
 
-    @Test("a job record that does not decode: that job's commands exit 65 naming it, other jobs still work, verify lists it", .timeLimit(.minutes(2)))
+    @Test("a job record that does not decode: that job's commands exit 65 naming it, other jobs still work, verify lists it", .timeLimit(.minutes(TestTime.minutes(2))))
     func damagedJobRecord() async throws {
         let fixture = try await DamageFixture()
         var image = try DataFileImage(contentsOf: fixture.dataPath)
@@ -36,7 +36,7 @@ struct DamagedRecordsTests {
         #expect(fileBytes(store + "/data.mdb") == bytes)
     }
 
-    @Test("a chunk whose text is not UTF-8: export exits 65 naming the chunk, verify lists it", .timeLimit(.minutes(2)))
+    @Test("a chunk whose text is not UTF-8: export exits 65 naming the chunk, verify lists it", .timeLimit(.minutes(TestTime.minutes(2))))
     func damagedChunk() async throws {
         let fixture = try await DamageFixture()
         var image = try DataFileImage(contentsOf: fixture.dataPath)
@@ -57,7 +57,7 @@ struct DamagedRecordsTests {
         #expect(fileBytes(store + "/data.mdb") == bytes)
     }
 
-    @Test("a value size reaching gigabytes past the file: 65 from the bounds check; without it, a crash (negative control)", .timeLimit(.minutes(2)))
+    @Test("a value size reaching gigabytes past the file: 65 from the bounds check; without it, a crash (negative control)", .timeLimit(.minutes(TestTime.minutes(2))))
     func valuePastTheFile() async throws {
         let fixture = try await DamageFixture()
         var image = try DataFileImage(contentsOf: fixture.dataPath)

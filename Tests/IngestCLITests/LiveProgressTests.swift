@@ -34,7 +34,7 @@ struct LiveProgressTests {
 
     @Test(
         "ingest run on a terminal: one line per running phase, redrawn in place, and the summary on its own line at the end",
-        .timeLimit(.minutes(3)),
+        .timeLimit(.minutes(TestTime.minutes(3))),
         arguments: [Case(columns: 100, maxTime: nil), Case(columns: 30, maxTime: nil), Case(columns: 100, maxTime: "2s")]
     )
     func runOnTerminal(_ terminal: Case) async throws {
@@ -98,7 +98,7 @@ struct LiveProgressTests {
         #expect(screen.first?.hasPrefix("job j1 started: ") == true, "the screen starts with \(screen.prefix(2))")
     }
 
-    @Test("log lines written during a live run stay on the screen, above the live lines", .timeLimit(.minutes(3)))
+    @Test("log lines written during a live run stay on the screen, above the live lines", .timeLimit(.minutes(TestTime.minutes(3))))
     func logLinesAboveTheBlock() async throws {
         let (world, _) = try await Self.prepare("live-run-logs", files: 60)
         // At info level the runner logs every phase completion while the block is drawn.
@@ -115,7 +115,7 @@ struct LiveProgressTests {
         #expect(screen.last == "j1  completed")
     }
 
-    @Test("ingest watch ID on a terminal beside a running runner: the phases advance, and it exits when the job completes", .timeLimit(.minutes(3)))
+    @Test("ingest watch ID on a terminal beside a running runner: the phases advance, and it exits when the job completes", .timeLimit(.minutes(TestTime.minutes(3))))
     func watchBesideRunner() async throws {
         let (world, _) = try await Self.prepare("live-watch")
         let watch = try TerminalChild(["watch", "j1", "--store", world.store, "--interval", "100ms"], environment: world.environment)
@@ -143,7 +143,7 @@ struct LiveProgressTests {
         #expect(frames.count { $0.status == "completed" } == 1, "watch went on after the job completed")
     }
 
-    @Test("ingest watch exits 0 on SIGINT and SIGTERM, its last frame left whole", .timeLimit(.minutes(1)), arguments: [SIGINT, SIGTERM])
+    @Test("ingest watch exits 0 on SIGINT and SIGTERM, its last frame left whole", .timeLimit(.minutes(TestTime.minutes(1))), arguments: [SIGINT, SIGTERM])
     func watchStopsOnSignal(_ signal: Int32) async throws {
         let world = RunWorld("live-watch-signal-\(signal)")
         let source = world.path("source")
@@ -168,7 +168,7 @@ struct LiveProgressTests {
 
     @Test(
         "ingest run off a terminal: plain lines a regex takes apart, one phase each, no escape sequences, at a bounded rate",
-        .timeLimit(.minutes(3)), arguments: [nil, "250ms"]
+        .timeLimit(.minutes(TestTime.minutes(3))), arguments: [nil, "250ms"]
     )
     func runOffTerminal(interval: String?) async throws {
         let (world, _) = try await Self.prepare("lines-run-\(interval ?? "auto")")

@@ -82,7 +82,7 @@ struct MetricsTests {
         }
     }
 
-    @Test("a completed run: the file and `ingest metrics` show the same committed figures", .timeLimit(.minutes(2)))
+    @Test("a completed run: the file and `ingest metrics` show the same committed figures", .timeLimit(.minutes(TestTime.minutes(2))))
     func completedRun() async throws {
         let world = RunWorld("metrics-complete")
         let source = world.path("corpus")
@@ -115,7 +115,7 @@ struct MetricsTests {
         #expect(read.types == written.types)
     }
 
-    @Test("a killed run leaves a whole file, and `ingest metrics` says it never finished", .timeLimit(.minutes(2)))
+    @Test("a killed run leaves a whole file, and `ingest metrics` says it never finished", .timeLimit(.minutes(TestTime.minutes(2))))
     func killedRun() async throws {
         let world = RunWorld("metrics-killed")
         let source = world.path("corpus")

@@ -23,7 +23,7 @@ struct PowercutToolTests {
         try await RepositoryTool.run("powercut", extra)
     }
 
-    @Test("20 power cuts, some tearing or scattering unsynced writes: nothing acknowledged lost, verify clean, the export equals a clean run's", .timeLimit(.minutes(10)))
+    @Test("20 power cuts, some tearing or scattering unsynced writes: nothing acknowledged lost, verify clean, the export equals a clean run's", .timeLimit(.minutes(TestTime.minutes(10))))
     func powercutPasses() async throws {
         let (output, report) = try await powercut(["--cuts", "20", "--tear", "--scatter"])
         let shown = "exit \(output.status)\n\(output.stdout)\n\(output.stderr)"
@@ -43,7 +43,7 @@ struct PowercutToolTests {
         #expect((report["scatterCuts"] as? Int ?? 0) >= 1, "--scatter scattered on no cut\n\(shown)")
     }
 
-    @Test("the negative control (MDB_NOSYNC) loses acknowledged updates, and the tool says so", .timeLimit(.minutes(10)))
+    @Test("the negative control (MDB_NOSYNC) loses acknowledged updates, and the tool says so", .timeLimit(.minutes(TestTime.minutes(10))))
     func negativeControlDetected() async throws {
         let (output, report) = try await powercut(["--negative-control", "--cuts", "10"])
         let shown = "exit \(output.status)\n\(output.stdout)\n\(output.stderr)"

@@ -74,14 +74,15 @@ final class TerminalChild: @unchecked Sendable {
 
     func send(_ signal: Int32) { kill(pid, signal) }
 
-    /// Waits (polling every 50 ms, at most `timeout`) until the output so far satisfies `condition`.
+    /// Waits (polling every 50 ms, at most `timeout` × the ``TestTime`` scale) until the output so far satisfies `condition`.
     func waitForOutput(timeout: Duration = .seconds(60), _ condition: (String) -> Bool) async throws -> Bool {
         try await RunBlocking.poll(timeout: timeout) { condition(self.output) }
     }
 
-    /// Waits at most `timeout` for the child to exit (then kills it) and for its output to drain.
+    /// Waits at most `timeout` (× the ``TestTime`` scale) for the child to exit (then kills
+    /// it) and for its output to drain.
     func wait(timeout: Duration = .seconds(90)) async throws -> End {
-        let seconds = Double(timeout.components.seconds)
+        let seconds = Double(TestTime.scaled(timeout).components.seconds)
         let exited = exited, drained = drained, pid = pid
         let timedOut = try await RunBlocking.run { () -> Bool in
             var late = false

@@ -43,7 +43,7 @@ struct RetentionTests {
         #expect(try await world.exportLines().count > 0)
     }
 
-    @Test("compact: refused (75) while a runner has the store open; afterwards it keeps everything and verifies", .timeLimit(.minutes(3)))
+    @Test("compact: refused (75) while a runner has the store open; afterwards it keeps everything and verifies", .timeLimit(.minutes(TestTime.minutes(3))))
     func compact() async throws {
         let world = RunWorld("compact")
         let source = world.path("corpus")

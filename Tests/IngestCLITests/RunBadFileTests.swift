@@ -17,7 +17,7 @@ struct RunBadFileTests {
         close(descriptor)
     }
 
-    @Test("binary, invalid UTF-8, too large, dangling link, bad name, FIFO, link loop: recorded and skipped, job completes", .timeLimit(.minutes(1)))
+    @Test("binary, invalid UTF-8, too large, dangling link, bad name, FIFO, link loop: recorded and skipped, job completes", .timeLimit(.minutes(TestTime.minutes(1))))
     func everyKind() async throws {
         let world = RunWorld("run-bad")
         let source = try world.makeDirectory("source")
@@ -61,7 +61,7 @@ struct RunBadFileTests {
         try await world.expectVerifies()
     }
 
-    @Test("--max-item-failures 1 with 3 bad files: exit 1, failed; retry; a run with a higher limit completes", .timeLimit(.minutes(1)))
+    @Test("--max-item-failures 1 with 3 bad files: exit 1, failed; retry; a run with a higher limit completes", .timeLimit(.minutes(TestTime.minutes(1))))
     func itemFailureLimit() async throws {
         let world = RunWorld("run-limit")
         let source = world.path("source")
@@ -117,7 +117,7 @@ struct RunBadFileTests {
     /// Not deterministic: the file may vanish before the walk, between the walk and load,
     /// between load and chunk, or after chunk. Whatever the moment, the run must complete,
     /// the store stay consistent, and the file be indexed whole or not at all.
-    @Test("a file that vanishes during the run (best effort, timing-dependent)", .timeLimit(.minutes(1)))
+    @Test("a file that vanishes during the run (best effort, timing-dependent)", .timeLimit(.minutes(TestTime.minutes(1))))
     func vanishingFile() async throws {
         let world = RunWorld("run-vanish")
         let source = world.path("source")

@@ -5,7 +5,7 @@ import Testing
 /// Two `ingest run` processes on one store (overlapping cron runs) never run one job twice.
 @Suite("Run concurrency: two runners on one store")
 struct RunConcurrencyTests {
-    @Test("two runners, three jobs: both exit 0, each job claimed exactly once, export equals a sequential run's", .timeLimit(.minutes(2)))
+    @Test("two runners, three jobs: both exit 0, each job claimed exactly once, export equals a sequential run's", .timeLimit(.minutes(TestTime.minutes(2))))
     func twoRunnersThreeJobs() async throws {
         let world = RunWorld("run-concurrent")
         // The embedder waits while `gate` exists, so a runner holds its job until the test
@@ -85,7 +85,7 @@ struct RunConcurrencyTests {
         try await world.expectVerifies()
     }
 
-    @Test("two runners on one job: one runs it, the other finds nothing to do", .timeLimit(.minutes(2)))
+    @Test("two runners on one job: one runs it, the other finds nothing to do", .timeLimit(.minutes(TestTime.minutes(2))))
     func twoRunnersOneJob() async throws {
         let world = RunWorld("run-concurrent-one")
         let source = world.path("corpus")

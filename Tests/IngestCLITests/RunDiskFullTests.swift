@@ -37,7 +37,7 @@ struct RunDiskFullTests {
         await unmount(path)
     }
 
-    @Test("the disk fills up: paused disk_full, exit 75, verify clean; with space again the export equals a clean run's", .timeLimit(.minutes(3)))
+    @Test("the disk fills up: paused disk_full, exit 75, verify clean; with space again the export equals a clean run's", .timeLimit(.minutes(TestTime.minutes(3))))
     func diskFills() async throws {
         let world = RunWorld("disk-full")
         let source = world.path("corpus")
@@ -71,7 +71,7 @@ struct RunDiskFullTests {
         }
     }
 
-    @Test("--min-free-disk pauses with disk_full before the disk is full", .timeLimit(.minutes(2)))
+    @Test("--min-free-disk pauses with disk_full before the disk is full", .timeLimit(.minutes(TestTime.minutes(2))))
     func minFreeDisk() async throws {
         let world = RunWorld("min-free")
         let source = world.path("corpus")

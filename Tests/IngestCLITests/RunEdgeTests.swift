@@ -6,7 +6,7 @@ import Testing
 struct RunEdgeTests {
     /// LMDB keys hold at most 511 bytes; a document key holds its path, so long paths must
     /// still be ingested, exported under their full path, and found by search.
-    @Test("a path of more than 800 bytes is ingested, exported whole and searchable", .timeLimit(.minutes(1)))
+    @Test("a path of more than 800 bytes is ingested, exported whole and searchable", .timeLimit(.minutes(TestTime.minutes(1))))
     func longPaths() async throws {
         let world = RunWorld("long-path")
         let source = world.path("corpus")
@@ -32,7 +32,7 @@ struct RunEdgeTests {
 
     /// Index segments keep postings of removed chunks until a merge; search must never
     /// return them, and must find the new text.
-    @Test("after a file changes, search finds the new text and never the old", .timeLimit(.minutes(1)))
+    @Test("after a file changes, search finds the new text and never the old", .timeLimit(.minutes(TestTime.minutes(1))))
     func searchFollowsChanges() async throws {
         let world = RunWorld("search-changes")
         let source = world.path("corpus")
@@ -55,7 +55,7 @@ struct RunEdgeTests {
         try await world.expectVerifies()
     }
 
-    @Test("--pause-on-battery: on battery nothing starts (exit 75); on mains power the job completes", .timeLimit(.minutes(1)))
+    @Test("--pause-on-battery: on battery nothing starts (exit 75); on mains power the job completes", .timeLimit(.minutes(TestTime.minutes(1))))
     func pauseOnBattery() async throws {
         let world = RunWorld("battery")
         let source = world.path("corpus")

@@ -16,7 +16,7 @@ struct RunExecEmbedderTests {
         return (world, source, path)
     }
 
-    @Test("a correct script: the job completes, every chunk has a vector, and vector search returns results", .timeLimit(.minutes(1)))
+    @Test("a correct script: the job completes, every chunk has a vector, and vector search returns results", .timeLimit(.minutes(TestTime.minutes(1))))
     func correctScript() async throws {
         let (world, source, script) = try Self.prepare("run-exec-ok", script: RunScripts.embed)
         try await world.submit(source, id: "exec", ["--embedder", "exec:python3 \(script) 8", "--dimension", "8"])
@@ -41,7 +41,7 @@ struct RunExecEmbedderTests {
         #expect(!hits.isEmpty, "vector search over exec: vectors returned nothing")
     }
 
-    @Test("--dimension 4 for an exec: embedder", .timeLimit(.minutes(1)))
+    @Test("--dimension 4 for an exec: embedder", .timeLimit(.minutes(TestTime.minutes(1))))
     func smallDimension() async throws {
         let (world, source, script) = try Self.prepare("run-exec-dim4", script: RunScripts.embed)
         let submit = try await world.ingest(["submit", source, "--id", "dim4", "--embedder", "exec:python3 \(script) 4", "--dimension", "4"])
@@ -52,7 +52,7 @@ struct RunExecEmbedderTests {
         #expect(try await world.status("dim4").status == "completed")
     }
 
-    @Test("a command that does not exist: the embed phase fails after its retries, naming the command", .timeLimit(.minutes(1)))
+    @Test("a command that does not exist: the embed phase fails after its retries, naming the command", .timeLimit(.minutes(TestTime.minutes(1))))
     func missingCommand() async throws {
         let (world, source, _) = try Self.prepare("run-exec-missing", script: RunScripts.embed)
         let command = world.path("no-such-embedder")
@@ -77,7 +77,7 @@ struct RunExecEmbedderTests {
         #expect(history.contains { $0.event == "transition" && $0.phase == "embed" && $0.to == "failed" && $0.error?.contains(command) == true })
     }
 
-    @Test("a script answering the wrong dimension: items fail, the job completes with them counted", .timeLimit(.minutes(1)))
+    @Test("a script answering the wrong dimension: items fail, the job completes with them counted", .timeLimit(.minutes(TestTime.minutes(1))))
     func wrongDimension() async throws {
         let (world, source, script) = try Self.prepare("run-exec-wrongdim", script: RunScripts.embed)
         try await world.submit(source, id: "wrongdim", ["--embedder", "exec:python3 \(script) 5", "--dimension", "8"])
@@ -110,7 +110,7 @@ struct RunExecEmbedderTests {
         #expect(strictEmbed.lastError?.contains("dimension") == true, "\(strictEmbed)")
     }
 
-    @Test("a script that crashes: the embed phase fails with its exit status and stderr", .timeLimit(.minutes(1)))
+    @Test("a script that crashes: the embed phase fails with its exit status and stderr", .timeLimit(.minutes(TestTime.minutes(1))))
     func crashingScript() async throws {
         let (world, source, script) = try Self.prepare("run-exec-crash", script: RunScripts.crash)
         try await world.submit(source, id: "crash", ["--embedder", "exec:python3 \(script)", "--dimension", "8"])
@@ -126,7 +126,7 @@ struct RunExecEmbedderTests {
         #expect(error.contains(script), "lastError names the command: \(error)")
     }
 
-    @Test("a script that hangs with --embed-timeout 1s: the embed phase fails naming the timeout", .timeLimit(.minutes(1)))
+    @Test("a script that hangs with --embed-timeout 1s: the embed phase fails naming the timeout", .timeLimit(.minutes(TestTime.minutes(1))))
     func hangingScript() async throws {
         let (world, source, script) = try Self.prepare("run-exec-hang", script: RunScripts.hang)
         try await world.submit(source, id: "hang", ["--embedder", "exec:python3 \(script)", "--dimension", "8", "--embed-timeout", "1s"])
@@ -135,8 +135,9 @@ struct RunExecEmbedderTests {
         let run = try await world.run()
         let elapsed = clock.now - start
         #expect(run.status == RunExit.jobFailed, "exit \(run.status): \(run.stderr)")
-        // Four attempts of 1 s plus backoff (0.2 + 0.4 + 0.8 s at most): far below 30 s.
-        #expect(elapsed < .seconds(30), "took \(elapsed)")
+        // Four attempts of 1 s plus backoff (0.2 + 0.4 + 0.8 s at most): far below 30 s
+        // (the slack past the first 6 s scales).
+        #expect(elapsed < .seconds(6) + TestTime.scaled(.seconds(24)), "took \(elapsed)")
         let embed = try #require(try await world.status("hang").phase("embed"))
         #expect(embed.status == "failed")
         let error = (embed.lastError ?? "").lowercased()

@@ -5,7 +5,7 @@ import Testing
 /// Submitting a source again ingests only what changed, and removes what was deleted.
 @Suite("Run incremental: a re-submitted source")
 struct RunIncrementalTests {
-    @Test("change one, delete one, add one: load sees all, chunk only 2, the deleted file's chunks are gone, export equals a fresh store's", .timeLimit(.minutes(2)))
+    @Test("change one, delete one, add one: load sees all, chunk only 2, the deleted file's chunks are gone, export equals a fresh store's", .timeLimit(.minutes(TestTime.minutes(2))))
     func changeDeleteAdd() async throws {
         let world = RunWorld("run-incremental")
         let source = world.path("docs")
@@ -61,7 +61,7 @@ struct RunIncrementalTests {
         try await world.expectVerifies()
     }
 
-    @Test("re-submitting unchanged files with another embedder and chunk size: the index follows the new settings", .timeLimit(.minutes(1)))
+    @Test("re-submitting unchanged files with another embedder and chunk size: the index follows the new settings", .timeLimit(.minutes(TestTime.minutes(1))))
     func changedSettings() async throws {
         let world = RunWorld("run-incremental-settings")
         let source = world.path("docs")
@@ -83,7 +83,7 @@ struct RunIncrementalTests {
         #expect(actual == expected, "the index still holds the old settings' chunks and vectors")
     }
 
-    @Test("re-submitting an unchanged source: load processes every file, nothing else is redone", .timeLimit(.minutes(1)))
+    @Test("re-submitting an unchanged source: load processes every file, nothing else is redone", .timeLimit(.minutes(TestTime.minutes(1))))
     func unchangedSource() async throws {
         let world = RunWorld("run-incremental-same")
         let source = world.path("docs")

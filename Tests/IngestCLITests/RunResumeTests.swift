@@ -6,7 +6,7 @@ import Testing
 /// ran without interruption.
 @Suite("Run resume: interrupted runs end with the export of an uninterrupted run")
 struct RunResumeTests {
-    @Test("SIGTERM, budget, SIGTERM, then a full run: export byte for byte equal to a clean store's", .timeLimit(.minutes(3)))
+    @Test("SIGTERM, budget, SIGTERM, then a full run: export byte for byte equal to a clean store's", .timeLimit(.minutes(TestTime.minutes(3))))
     func interruptedEqualsClean() async throws {
         let world = RunWorld("run-resume")
         let source = world.path("corpus")

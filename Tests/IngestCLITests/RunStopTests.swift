@@ -33,7 +33,7 @@ struct RunStopTests {
         }
     }
 
-    @Test("SIGTERM while running: exit 75 within the grace period, every open phase paused (shutdown), lease released", .timeLimit(.minutes(2)))
+    @Test("SIGTERM while running: exit 75 within the grace period, every open phase paused (shutdown), lease released", .timeLimit(.minutes(TestTime.minutes(2))))
     func sigterm() async throws {
         let world = RunWorld("run-sigterm")
         let source = world.path("corpus")
@@ -49,8 +49,8 @@ struct RunStopTests {
         run.send(SIGTERM)
         let end = try await run.wait(timeout: .seconds(60))
         #expect(!end.signalled && end.status == RunExit.workRemains, "SIGTERM: \(end)")
-        // The grace period is 2 s; allow generous slack for a loaded machine.
-        #expect(end.waited < .seconds(12), "took \(end.waited) to stop after SIGTERM (grace 2 s)")
+        // The grace period is 2 s; allow generous slack for a loaded machine (scaled).
+        #expect(end.waited < .seconds(2) + TestTime.scaled(.seconds(10)), "took \(end.waited) to stop after SIGTERM (grace 2 s)")
         #expect(end.stdout.contains("paused (shutdown)"), "run summary: \(end.stdout)")
         #expect(end.stdout.contains("work remains"), "run summary: \(end.stdout)")
 
@@ -70,7 +70,7 @@ struct RunStopTests {
         #expect(try await world.history("term").filter { $0.event == "claimed" }.count == 2)
     }
 
-    @Test("--max-time 1s: exit 75, every open phase paused (budget)", .timeLimit(.minutes(2)))
+    @Test("--max-time 1s: exit 75, every open phase paused (budget)", .timeLimit(.minutes(TestTime.minutes(2))))
     func budget() async throws {
         let world = RunWorld("run-budget")
         let source = world.path("corpus")
@@ -84,7 +84,7 @@ struct RunStopTests {
         #expect(output.status == RunExit.workRemains, "exit \(output.status): \(output.stderr)")
         #expect(output.stdout.contains("paused (budget)"), "summary: \(output.stdout)")
         // 1 s budget + 5 s default grace is the documented upper bound; plus slack.
-        #expect(elapsed < .seconds(16), "a 1 s budget took \(elapsed)")
+        #expect(elapsed < .seconds(6) + TestTime.scaled(.seconds(10)), "a 1 s budget took \(elapsed)")
 
         let job = try await world.status("budget")
         Self.expectPaused(job, reason: "budget")
@@ -94,7 +94,7 @@ struct RunStopTests {
         try await world.expectVerifies()
     }
 
-    @Test("ingest pause from another process: the run ends (exit 0, nothing else runnable), phases paused (user), held; resume + run completes", .timeLimit(.minutes(2)))
+    @Test("ingest pause from another process: the run ends (exit 0, nothing else runnable), phases paused (user), held; resume + run completes", .timeLimit(.minutes(TestTime.minutes(2))))
     func userPause() async throws {
         let world = RunWorld("run-pause")
         let source = world.path("corpus")
@@ -110,7 +110,7 @@ struct RunStopTests {
         #expect(pause.status == 0, "pause: \(pause.stderr)")
         // The runner notices within its hold poll (250 ms) and stops within the grace (5 s).
         let end = try await run.wait(timeout: .seconds(60))
-        #expect(end.waited < .seconds(15), "the run took \(end.waited) to notice the pause")
+        #expect(end.waited < .seconds(5) + TestTime.scaled(.seconds(10)), "the run took \(end.waited) to notice the pause")
         // DESIGN: 75 means work remains that a run could do; a user hold is not runnable,
         // so with nothing else to do the run exits 0.
         #expect(!end.signalled && end.status == RunExit.ok, "run after pause: \(end)")
@@ -144,7 +144,7 @@ struct RunStopTests {
         try await world.expectVerifies()
     }
 
-    @Test("a user pause while another job is runnable: the runner goes on with the other job", .timeLimit(.minutes(2)))
+    @Test("a user pause while another job is runnable: the runner goes on with the other job", .timeLimit(.minutes(TestTime.minutes(2))))
     func userPauseWithOtherWork() async throws {
         let world = RunWorld("run-pause-other")
         let big = world.path("big"), small = world.path("small")
@@ -168,7 +168,7 @@ struct RunStopTests {
         #expect(held.activity == "held")
     }
 
-    @Test("SIGINT twice while a batch hangs: exits at once with 75; verify passes; the next run completes", .timeLimit(.minutes(2)))
+    @Test("SIGINT twice while a batch hangs: exits at once with 75; verify passes; the next run completes", .timeLimit(.minutes(TestTime.minutes(2))))
     func doubleSIGINT() async throws {
         let world = RunWorld("run-sigint")
         let source = world.path("corpus")
@@ -195,7 +195,8 @@ struct RunStopTests {
         run.send(SIGINT)
         let end = try await run.wait(timeout: .seconds(60))
         #expect(!end.signalled && end.status == RunExit.workRemains, "double SIGINT: \(end)")
-        #expect(end.waited < .seconds(10), "the second SIGINT did not exit at once: \(end.waited) (grace 60 s)")
+        // Scaled slack, capped below the 60 s grace so the check keeps its meaning.
+        #expect(end.waited < min(TestTime.scaled(.seconds(10)), .seconds(50)), "the second SIGINT did not exit at once: \(end.waited) (grace 60 s)")
         #expect(end.stderr.contains("second interrupt"), "stderr: \(end.stderr)")
 
         try await world.expectVerifies()
@@ -216,7 +217,7 @@ struct RunStopTests {
         #expect(!lines.isEmpty && lines.allSatisfy { $0.indexed && !$0.vectorHash.isEmpty })
     }
 
-    @Test("SIGTERM while a batch hangs: in-flight items are dropped after --shutdown-grace, exit 75, phases paused (shutdown)", .timeLimit(.minutes(2)))
+    @Test("SIGTERM while a batch hangs: in-flight items are dropped after --shutdown-grace, exit 75, phases paused (shutdown)", .timeLimit(.minutes(TestTime.minutes(2))))
     func graceExpires() async throws {
         let world = RunWorld("run-grace")
         let source = world.path("corpus")
@@ -237,7 +238,7 @@ struct RunStopTests {
         run.send(SIGTERM)
         let end = try await run.wait(timeout: .seconds(60))
         #expect(!end.signalled && end.status == RunExit.workRemains, "\(end)")
-        #expect(end.waited < .seconds(11), "grace 1 s, but the run took \(end.waited) to stop")
+        #expect(end.waited < .seconds(1) + TestTime.scaled(.seconds(10)), "grace 1 s, but the run took \(end.waited) to stop")
         let job = try await world.status("grace")
         Self.expectPaused(job, reason: "shutdown")
         #expect(job.phase("embed")?.processed == 0, "the hanging batch must not count: \(job)")

@@ -131,12 +131,12 @@ final class RunWorld: Sendable {
     }
 
     /// Polls `ingest status ID --json` every 50 ms until `condition` holds, for at most
-    /// `timeout`. Returns the status that satisfied it, or `nil` (after recording an issue).
+    /// `timeout` (× the ``TestTime`` scale). Returns the status that satisfied it, or `nil` (after recording an issue).
     func waitForStatus(
         _ id: String, store: String? = nil, timeout: Duration = .seconds(30), _ what: String,
         sourceLocation: SourceLocation = #_sourceLocation, until condition: (RunJobStatus) -> Bool
     ) async throws -> RunJobStatus? {
-        let deadline = ContinuousClock.now + timeout
+        let deadline = ContinuousClock.now + TestTime.scaled(timeout)
         var last: RunJobStatus?
         while ContinuousClock.now < deadline {
             let status = try await self.status(id, store: store, sourceLocation: sourceLocation)
@@ -168,9 +168,9 @@ enum RunBlocking {
         }
     }
 
-    /// Polls `condition` every 50 ms for at most `timeout`.
+    /// Polls `condition` every 50 ms for at most `timeout` (× the ``TestTime`` scale).
     static func poll(timeout: Duration = .seconds(30), _ condition: () async throws -> Bool) async throws -> Bool {
-        let deadline = ContinuousClock.now + timeout
+        let deadline = ContinuousClock.now + TestTime.scaled(timeout)
         while ContinuousClock.now < deadline {
             if try await condition() { return true }
             try await Task.sleep(for: .milliseconds(50))
@@ -237,11 +237,13 @@ final class RunningIngest: @unchecked Sendable {
         if process.isRunning { _ = kill(pid, SIGKILL) }
     }
 
-    /// Waits at most `timeout` for the child to end (then kills it), and returns how it ended.
+    /// Waits at most `timeout` (× the ``TestTime`` scale) for the child to end (then kills
+    /// it), and returns how it ended.
     func wait(timeout: Duration = .seconds(90)) async throws -> RunEnd {
         if let ended = lock.withLock({ ended }) { return ended }
         let start = ContinuousClock.now
-        let seconds = Double(timeout.components.seconds) + Double(timeout.components.attoseconds) / 1e18
+        let scaled = TestTime.scaled(timeout)
+        let seconds = Double(scaled.components.seconds) + Double(scaled.components.attoseconds) / 1e18
         let exited = exited, pid = pid
         let timedOut = try await RunBlocking.run { () -> Bool in
             if exited.wait(timeout: .now() + seconds) == .timedOut {

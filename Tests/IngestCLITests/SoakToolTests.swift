@@ -19,7 +19,7 @@ struct SoakToolTests {
     }
 
     @Test("20 s of four runners, readers and pause/resume: no job run twice, nothing lost, no reader slot left, no hang",
-          .timeLimit(.minutes(8)))
+          .timeLimit(.minutes(TestTime.minutes(8))))
     func soakPasses() async throws {
         let (output, report) = try await soak(["--seed", "1", "--duration", "20"])
         let shown = "exit \(output.status)\n\(output.stdout)\n\(output.stderr)"
@@ -46,7 +46,7 @@ struct SoakToolTests {
         #expect((report["pauses"] as? Int ?? 0) >= 1, "\(shown)")
     }
 
-    @Test("the negative control (runners that take leases from live runners) is detected", .timeLimit(.minutes(8)))
+    @Test("the negative control (runners that take leases from live runners) is detected", .timeLimit(.minutes(TestTime.minutes(8))))
     func negativeControlDetected() async throws {
         let (output, report) = try await soak(["--negative-control", "--seed", "1", "--duration", "8", "--jobs", "4"])
         let shown = "exit \(output.status)\n\(output.stdout)\n\(output.stderr)"
@@ -59,7 +59,7 @@ struct SoakToolTests {
 
     /// The soak orders a runner's lease release against other runners' claims by the
     /// journal position this log line carries.
-    @Test("ingest run logs each lease release with the job's journal length at that commit", .timeLimit(.minutes(1)))
+    @Test("ingest run logs each lease release with the job's journal length at that commit", .timeLimit(.minutes(TestTime.minutes(1))))
     func leaseReleaseIsLogged() async throws {
         let world = RunWorld("release-log")
         let source = world.path("corpus")

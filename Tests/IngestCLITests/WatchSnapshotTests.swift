@@ -30,7 +30,7 @@ struct WatchSnapshotTests {
         return result
     }
 
-    @Test("watch ID --once, watch --once and watch piped print one snapshot; the store is only read", .timeLimit(.minutes(2)))
+    @Test("watch ID --once, watch --once and watch piped print one snapshot; the store is only read", .timeLimit(.minutes(TestTime.minutes(2))))
     func snapshots() async throws {
         let world = RunWorld("watch-once")
         let source = world.path("source")
@@ -66,7 +66,7 @@ struct WatchSnapshotTests {
         #expect(fileBytes(data) == before, "watch changed the store's data file")
     }
 
-    @Test("watch ID exits 1 for a failed job, 66 for a missing job or store, 64 for a bad interval", .timeLimit(.minutes(2)))
+    @Test("watch ID exits 1 for a failed job, 66 for a missing job or store, 64 for a bad interval", .timeLimit(.minutes(TestTime.minutes(2))))
     func exitCodes() async throws {
         let world = RunWorld("watch-exit")
         let source = world.path("source")

@@ -175,7 +175,7 @@ struct ExecEmbedderTests {
     @Test func aLargeBatchDoesNotDeadlockAgainstAChildThatWritesFirst() async throws {
         // 4 MiB of request against a child that fills its stdout pipe before reading:
         // the request can only get through if stdout is read while stdin is written.
-        let embedder = makeEmbedder(timeout: .seconds(20), batchSize: 64, arguments: "--early-output")
+        let embedder = makeEmbedder(timeout: TestTime.scaled(.seconds(20)), batchSize: 64, arguments: "--early-output")
         let texts = (0..<64).map { String(repeating: Character(String($0 % 10)), count: 64 * 1024) }
         let vectors = try await embedder.embed(texts)
         #expect(vectors == texts.map { expected($0, request: 1) })
@@ -259,7 +259,8 @@ struct ExecEmbedderTests {
     }
 
     @Test func theDefaultLineLimitIs64MiB() async throws {
-        let embedder = makeEmbedder()
+        // Reading 64 MiB takes a while in a sanitized build: the deadline scales with it.
+        let embedder = makeEmbedder(timeout: TestTime.scaled(.seconds(30)))
         let error = await embedderError { _ = try await embedder.embed(["@huge"]) }
         #expect(error?.scope == .batch)
         #expect(error?.message.contains("longer than 64 MiB") == true)
@@ -375,6 +376,9 @@ private final class FIFO: @unchecked Sendable {
     let path: String
     private let fd: Int32
     private var pending: [UInt8] = []
+    /// Each `next` reads on a new thread; the lock hands `pending` from one to the next in a
+    /// way ThreadSanitizer sees (it does not see the Swift runtime's continuation resumes).
+    private let lock = NSLock()
 
     /// Creates the FIFO and opens its read end without waiting for a writer.
     init(_ path: String) throws {
@@ -396,7 +400,9 @@ private final class FIFO: @unchecked Sendable {
     }
 
     private func blockingNext(within seconds: Int32) -> Event {
-        let deadline = ContinuousClock.now + .seconds(Int(seconds))
+        lock.lock()
+        defer { lock.unlock() }
+        let deadline = ContinuousClock.now + TestTime.scaled(.seconds(Int(seconds)))
         var chunk = [UInt8](repeating: 0, count: 4096)
         while true {
             if let newline = pending.firstIndex(of: UInt8(ascii: "\n")) {

@@ -1,10 +1,11 @@
 import IngestCore
 import IngestRunner
 import IngestStore
+import IngestTestSupport
 import Testing
 
 /// Two runners on one store never run one job twice.
-@Suite(.timeLimit(.minutes(5))) struct ConcurrentRunnerTests {
+@Suite(.timeLimit(.minutes(TestTime.minutes(5)))) struct ConcurrentRunnerTests {
     @Test("two runners in one process share three jobs: each job is claimed once and completes exactly once")
     func twoRunnersThreeJobs() async throws {
         let host = try Host()

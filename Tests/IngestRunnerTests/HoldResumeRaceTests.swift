@@ -1,6 +1,7 @@
 import IngestCore
 import IngestRunner
 import IngestStore
+import IngestTestSupport
 import Synchronization
 import Testing
 
@@ -10,7 +11,7 @@ import Testing
 /// again, undoing the resume: the job then showed "paused: user" without being held, no
 /// runner would resume it, and every `ingest run` claimed it, could not complete it, and
 /// exited 75. (Found by tools/soak.)
-@Suite(.timeLimit(.minutes(5))) struct HoldResumeRaceTests {
+@Suite(.timeLimit(.minutes(TestTime.minutes(5)))) struct HoldResumeRaceTests {
     @Test("a resume landing while the run stops for the hold stands, and the next run completes the job")
     func resumeDuringStopForHold() async throws {
         let host = try Host()

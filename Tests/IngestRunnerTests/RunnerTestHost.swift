@@ -159,11 +159,11 @@ final class Host: Sendable {
         try store.journal(id).count { if case .claimed = $0.event { true } else { false } }
     }
 
-    /// Waits (boundedly) until `condition` holds for the job.
+    /// Waits (at most `timeout` × the ``TestTime`` scale) until `condition` holds for the job.
     func waitFor(
         _ id: JobID, timeout: Duration = .seconds(120), _ condition: @Sendable (JobSnapshot) -> Bool
     ) async throws -> Bool {
-        let deadline = ContinuousClock.now + timeout
+        let deadline = ContinuousClock.now + TestTime.scaled(timeout)
         while ContinuousClock.now < deadline {
             if condition(try snapshot(id)) { return true }
             try await Task.sleep(for: .milliseconds(5))

@@ -1,6 +1,7 @@
 import IngestCore
 import IngestRunner
 import IngestStore
+import IngestTestSupport
 import Testing
 
 /// A run that stops — by a shutdown request, its time budget, a user hold from another
@@ -12,7 +13,7 @@ import Testing
 /// delays every task here. The behaviour under test shows as "the run returned, paused,
 /// before the work was done", which holds however slow the machine is; a run that never
 /// returns hits the time limit.
-@Suite(.timeLimit(.minutes(5))) struct StopTests {
+@Suite(.timeLimit(.minutes(TestTime.minutes(5)))) struct StopTests {
     @Test("a shutdown after K items pauses the job; the next run completes it exactly once", arguments: [1, 37, 250, 700])
     func shutdownThenResume(stopAfter k: Int) async throws {
         let host = try Host()
@@ -74,7 +75,7 @@ import Testing
             testConfiguration(workers: 2, commitItems: 8, maxTime: .milliseconds(300), shutdownGrace: grace), fetch: slow
         ).run(stop: StopController())
 
-        #expect(ContinuousClock.now - started < .milliseconds(300) + grace + .seconds(60))
+        #expect(ContinuousClock.now - started < .milliseconds(300) + grace + TestTime.scaled(.seconds(60)))
         #expect(first.outcome(of: id) == .paused(.budget))
         #expect(first.workRemains)
         #expect(try host.snapshot(id).phases[0].processed < n)
@@ -108,7 +109,7 @@ import Testing
         let heldAt = ContinuousClock.now
         let first = try await run.value
 
-        #expect(ContinuousClock.now - heldAt < poll + grace + .seconds(60))
+        #expect(ContinuousClock.now - heldAt < poll + grace + TestTime.scaled(.seconds(60)))
         #expect(first.outcome(of: id) == .paused(.user))
         #expect(!first.workRemains, "a held job is not work the next run could do")
         let held = try host.snapshot(id)
@@ -147,7 +148,7 @@ import Testing
         let runner = host.runner(testConfiguration(workers: 2, commitItems: 4, shutdownGrace: grace), fetch: stuck)
         let run = Task { try await runner.run(stop: stop) }
 
-        let deadline = ContinuousClock.now + .seconds(120)
+        let deadline = ContinuousClock.now + TestTime.scaled(.seconds(120))
         while gate.waiting == 0 && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(5)) }
         try #require(gate.waiting == 1, "the worker got stuck")
         stop.requestStop(.shutdown)
@@ -156,7 +157,7 @@ import Testing
         let took = ContinuousClock.now - stoppedAt
         gate.open()  // lets the abandoned task end; the runner no longer takes what it hands in
 
-        #expect(took < grace + .seconds(60))
+        #expect(took < grace + TestTime.scaled(.seconds(60)))
         #expect(first.outcome(of: id) == .paused(.shutdown))
         #expect(first.workRemains)
         // Items commit in order, so nothing at or after the stuck item is committed.
@@ -198,6 +199,7 @@ import Testing
         try expectPausedConsistently(host, id, reason: .shutdown)
         // Only the item in flight at the stop may finish; the rest of the page waits for the next run.
         #expect(startedAfterStop.current == 0)
-        #expect(took < .seconds(1), "stopping takes the in-flight item's time, not the grace period")
+        // Scaled for sanitized builds, capped below the 30 s grace so it keeps its meaning.
+        #expect(took < min(TestTime.scaled(.seconds(1)), .seconds(20)), "stopping takes the in-flight item's time, not the grace period")
     }
 }

@@ -158,7 +158,7 @@ final class HammerChild: @unchecked Sendable {
 
     /// Waits until the child acknowledged `count` writes, it exited, or `timeout` seconds passed.
     func waitForAcks(atLeast count: Int, timeout: TimeInterval) -> Bool {
-        let deadline = Date(timeIntervalSinceNow: timeout)
+        let deadline = Date(timeIntervalSinceNow: TestTime.seconds(timeout))
         condition.lock()
         defer { condition.unlock() }
         while acks.count < count && !finished {

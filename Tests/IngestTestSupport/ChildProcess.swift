@@ -45,7 +45,8 @@ public enum ChildProcess {
         try ProcessLaunch.run(process)
     }
 
-    /// Runs `executable` with `arguments` and waits at most `timeout` seconds.
+    /// Runs `executable` with `arguments` and waits at most `timeout` seconds (× the
+    /// ``TestTime`` scale).
     /// - Parameters:
     ///   - environment: Variables to set on top of this process's (a `nil` value removes one).
     ///   - stdin: Bytes to write to the child's standard input; it is closed afterwards.
@@ -74,7 +75,7 @@ public enum ChildProcess {
         if let stdin { inPipe.fileHandleForWriting.write(Data(stdin.utf8)) }
         try? inPipe.fileHandleForWriting.close()
         var timedOut = false
-        if finished.wait(timeout: .now() + timeout) == .timedOut {
+        if finished.wait(timeout: .now() + TestTime.seconds(timeout)) == .timedOut {
             timedOut = true
             kill(process.processIdentifier, SIGKILL)
             finished.wait()
