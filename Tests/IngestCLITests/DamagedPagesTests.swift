@@ -11,9 +11,7 @@ struct DamagedPagesTests {
     /// Page counts to cut the fixture's file to: between the newest meta page's highest
     /// root (below it the open refuses at once) and the end.
     private static func cuts(_ image: DataFileImage, count: Int) -> [Int] {
-        let newest = image.newestMeta
-        let roots = [image.u64(image.metaOffset(newest, .freeRoot)), image.u64(image.metaOffset(newest, .mainRoot))]
-        let lowest = Int(roots.filter { $0 != UInt64.max }.max() ?? 1) + 1
+        let lowest = image.highestRoot + 1
         let span = image.pageCount - lowest
         return (0..<count).map { lowest + span * $0 / count }.filter { $0 < image.pageCount }
     }

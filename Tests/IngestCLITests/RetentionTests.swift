@@ -47,10 +47,13 @@ struct RetentionTests {
     func compact() async throws {
         let world = RunWorld("compact")
         let source = world.path("corpus")
-        try RunCorpus.write(into: source, files: 300, bytes: 4 * 1024, seed: 22)
+        // Long enough that the runner is still working when compact runs: 1,500 files and a
+        // commit per item make some 6,000 synced commits (seconds, where starting compact
+        // takes milliseconds). With 300 files and 8-item groups a fast run was over first.
+        try RunCorpus.write(into: source, files: 1500, bytes: 2 * 1024, seed: 22)
         try await world.submit(source, id: "c1")
 
-        let run = try world.startRun(["--workers", "1", "--commit-items", "8"])
+        let run = try world.startRun(["--workers", "1", "--commit-items", "1"])
         defer { run.killIfRunning() }
         try #require(try await world.waitForStatus("c1", "processed > 0") { $0.processed > 0 } != nil)
         let refused = try await world.ingest(["compact"])

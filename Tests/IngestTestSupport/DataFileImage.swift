@@ -105,6 +105,13 @@ public struct DataFileImage {
     public func metaOffset(_ index: Int, _ field: MetaField) -> Int { index * pageSize + field.rawValue }
 
     /// The meta page (0 or 1) with the higher transaction id: the one LMDB reads.
+    /// The highest root page of the newest meta page's trees (main and free list), or 1 when
+    /// both are empty.
+    public var highestRoot: Int {
+        let roots = [u64(metaOffset(newestMeta, .freeRoot)), u64(metaOffset(newestMeta, .mainRoot))]
+        return Int(roots.filter { $0 != UInt64.max }.max() ?? 1)
+    }
+
     public var newestMeta: Int {
         u64(metaOffset(1, .transaction)) > u64(metaOffset(0, .transaction)) ? 1 : 0
     }
