@@ -74,7 +74,7 @@ struct RunStopTests {
     func budget() async throws {
         let world = RunWorld("run-budget")
         let source = world.path("corpus")
-        try RunCorpus.write(into: source, files: 400, bytes: 8 * 1024, seed: 2)
+        try RunCorpus.write(into: source, files: 1500, bytes: 8 * 1024, seed: 2)
         try await world.submit(source, id: "budget")
 
         let clock = ContinuousClock()
@@ -98,7 +98,8 @@ struct RunStopTests {
     func userPause() async throws {
         let world = RunWorld("run-pause")
         let source = world.path("corpus")
-        try RunCorpus.write(into: source, files: 400, bytes: 8 * 1024, seed: 3)
+        let files = 1500
+        try RunCorpus.write(into: source, files: files, bytes: 8 * 1024, seed: 3)
         try await world.submit(source, id: "held")
 
         let run = try world.startRun(["--workers", "2"])
@@ -139,8 +140,8 @@ struct RunStopTests {
         let done = try await world.status("held")
         #expect(done.status == "completed" && done.activity == "idle", "\(done)")
         #expect(done.phases.allSatisfy { $0.status == "completed" && $0.pauseReason == nil }, "\(done)")
-        #expect(done.phase("load")?.processed == 400)
-        #expect(done.phase("chunk")?.processed == 400)
+        #expect(done.phase("load")?.processed == UInt64(files))
+        #expect(done.phase("chunk")?.processed == UInt64(files))
         try await world.expectVerifies()
     }
 
@@ -148,7 +149,7 @@ struct RunStopTests {
     func userPauseWithOtherWork() async throws {
         let world = RunWorld("run-pause-other")
         let big = world.path("big"), small = world.path("small")
-        try RunCorpus.write(into: big, files: 300, bytes: 8 * 1024, seed: 4)
+        try RunCorpus.write(into: big, files: 1200, bytes: 8 * 1024, seed: 4)
         try RunCorpus.write(into: small, files: 5, bytes: 1024, seed: 5)
         // Job ids sort "a-held" first, so the runner claims it first.
         try await world.submit(big, id: "a-held")
