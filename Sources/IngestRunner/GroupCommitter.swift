@@ -178,13 +178,15 @@ actor GroupCommitter {
             // several transactions of about `groupCommitBytes` each rather than one big one.
             var budget = configuration.groupCommitBytes
             let taken = ledgers.indices.map { ledgers[$0].takeCommittable(budget: &budget) }
+            // Ready items the budget left behind go in the next round, not after the interval.
+            let leftBehind = ledgers.contains { $0.committableCount > 0 }
             let completable = ledgers.indices.filter {
                 ledgers[$0].exhausted && !ledgers[$0].completed && ledgers[$0].pending == 0
             }
             if taken.allSatisfy(\.isEmpty) && completable.isEmpty { continue }
             firstReadyAt = nil
             guard await write(taken: taken, completable: completable) else { break }
-            if ledgers.reduce(0, { $0 + $1.committableCount }) >= configuration.groupCommitItems
+            if leftBehind || ledgers.reduce(0, { $0 + $1.committableCount }) >= configuration.groupCommitItems
                 || waitingBytes >= configuration.groupCommitBytes
             {
                 flushRequested = true

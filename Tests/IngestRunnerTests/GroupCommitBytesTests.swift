@@ -1,6 +1,7 @@
 import IngestCore
 import IngestRunner
 import IngestStore
+import IngestTestSupport
 import Synchronization
 import Testing
 
@@ -58,6 +59,29 @@ import Testing
         // ten at a time as well.
         #expect(sizes.allSatisfy { $0 <= 10 }, "groups: \(sizes)")
         #expect(sizes.count >= 30, "groups: \(sizes)")
+    }
+
+    @Test("a backlog is committed in transactions no larger than the bound, though the interval never fires", .timeLimit(.minutes(TestTime.minutes(1))))
+    func backlogIsNotLeftForTheInterval() async throws {
+        // An interval far beyond the time limit: what commits must be the item, byte and end triggers.
+        let host = try Host()
+        let n: UInt64 = 300
+        let id = try host.submit("backlog", n: n)
+        let fetch = SizedFetch(bytesPerOutput: 1000)
+        var configuration = RunnerConfiguration(
+            workers: 2, groupCommitItems: 10_000, groupCommitInterval: .seconds(3600), shutdownGrace: .seconds(2)
+        )
+        configuration.groupCommitBytes = 25 * 1000
+        let databases = host.databases
+        let runner = Runner(
+            store: host.store, configuration: configuration,
+            factory: { _ in JobDefinition(source: NumberSource(), workers: [fetch, Tally(databases: databases)]) },
+            logger: quietLogger
+        )
+        let report = try await runner.run(stop: StopController())
+        #expect(report.outcome(of: id) == .completed)
+        try expectCompletedExactlyOnce(host, id, n: n)
+        #expect(fetch.groups.sizes.allSatisfy { $0 <= 25 }, "groups: \(fetch.groups.sizes)")
     }
 
     @Test("negative control: outputs of unknown size are grouped by the item bound and the interval only")
