@@ -30,15 +30,17 @@ import Testing
     }
 
     /// Runs 1…300 with an item bound no group reaches; returns the fetch phase's group sizes.
-    private func groupSizes(bytesPerOutput: Int) async throws -> [Int] {
+    private func groupSizes(
+        bytesPerOutput: Int, bound: Int = 10 * 1000, interval: Duration = .seconds(1)
+    ) async throws -> [Int] {
         let host = try Host()
         let n: UInt64 = 300
         let id = try host.submit("bytes", n: n)
         let fetch = SizedFetch(bytesPerOutput: bytesPerOutput)
         var configuration = RunnerConfiguration(
-            workers: 2, groupCommitItems: 10_000, groupCommitInterval: .seconds(1), shutdownGrace: .seconds(2)
+            workers: 2, groupCommitItems: 10_000, groupCommitInterval: interval, shutdownGrace: .seconds(2)
         )
-        configuration.groupCommitBytes = 10 * 1000
+        configuration.groupCommitBytes = bound
         let databases = host.databases
         let runner = Runner(
             store: host.store, configuration: configuration,
@@ -64,24 +66,9 @@ import Testing
     @Test("a backlog is committed in transactions no larger than the bound, though the interval never fires", .timeLimit(.minutes(TestTime.minutes(1))))
     func backlogIsNotLeftForTheInterval() async throws {
         // An interval far beyond the time limit: what commits must be the item, byte and end triggers.
-        let host = try Host()
-        let n: UInt64 = 300
-        let id = try host.submit("backlog", n: n)
-        let fetch = SizedFetch(bytesPerOutput: 1000)
-        var configuration = RunnerConfiguration(
-            workers: 2, groupCommitItems: 10_000, groupCommitInterval: .seconds(3600), shutdownGrace: .seconds(2)
-        )
-        configuration.groupCommitBytes = 25 * 1000
-        let databases = host.databases
-        let runner = Runner(
-            store: host.store, configuration: configuration,
-            factory: { _ in JobDefinition(source: NumberSource(), workers: [fetch, Tally(databases: databases)]) },
-            logger: quietLogger
-        )
-        let report = try await runner.run(stop: StopController())
-        #expect(report.outcome(of: id) == .completed)
-        try expectCompletedExactlyOnce(host, id, n: n)
-        #expect(fetch.groups.sizes.allSatisfy { $0 <= 25 }, "groups: \(fetch.groups.sizes)")
+        let sizes = try await groupSizes(bytesPerOutput: 1000, bound: 25 * 1000, interval: .seconds(3600))
+        #expect(sizes.reduce(0, +) == 300)
+        #expect(sizes.allSatisfy { $0 <= 25 }, "groups: \(sizes)")
     }
 
     @Test("negative control: outputs of unknown size are grouped by the item bound and the interval only")
