@@ -18,20 +18,28 @@ public struct Timestamp: Sendable, Hashable, Comparable {
 
     /// RFC 3339 in UTC with milliseconds, e.g. `2026-11-29T01:13:02.120Z`.
     public var iso8601: String {
-        String(unsafeUninitializedCapacity: Self.iso8601MaximumLength) { iso8601(into: $0) }
+        withISO8601Bytes { String(decoding: $0, as: UTF8.self) }
     }
 
-    /// The most bytes ``iso8601(into:)`` writes: a nine-digit year (a `UInt64` of
-    /// milliseconds ends in the year 584,556,019) and the 20 bytes after it.
-    public static let iso8601MaximumLength = 29
+    /// Calls `body` with ``iso8601`` as UTF-8 bytes, formatted digit by digit into a buffer
+    /// on the stack: `list --json` writes up to ten of these per job, a hundred thousand jobs
+    /// at a time, straight into its output without a `String` each.
+    /// - Parameter body: Reads the bytes; they are valid only during the call.
+    /// - Returns: What `body` returns.
+    public func withISO8601Bytes<R>(_ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
+        try withUnsafeTemporaryAllocation(of: UInt8.self, capacity: Self.iso8601MaximumLength) { buffer in
+            let count = writeISO8601(into: buffer)
+            return try body(UnsafeBufferPointer(rebasing: buffer[..<count]))
+        }
+    }
 
-    /// Writes ``iso8601`` as UTF-8 into `buffer`, which has room for at least
-    /// ``iso8601MaximumLength`` bytes, and returns how many bytes it wrote.
-    ///
-    /// Digit by digit and without allocating: `list --json` formats up to ten of these per
-    /// job, a hundred thousand jobs at a time.
-    public func iso8601(into buffer: UnsafeMutableBufferPointer<UInt8>) -> Int {
-        precondition(buffer.count >= Self.iso8601MaximumLength, "iso8601(into:) needs \(Self.iso8601MaximumLength) bytes")
+    /// The most bytes ``writeISO8601(into:)`` writes: a nine-digit year (a `UInt64` of
+    /// milliseconds ends in the year 584,556,019) and the 20 bytes after it.
+    private static let iso8601MaximumLength = 29
+
+    /// Writes ``iso8601`` into `buffer` (``iso8601MaximumLength`` bytes, as
+    /// ``withISO8601Bytes(_:)`` allocates it) and returns how many bytes it wrote.
+    private func writeISO8601(into buffer: UnsafeMutableBufferPointer<UInt8>) -> Int {
         let totalSeconds = Int64(millisecondsSince1970 / 1000)
         let millis = Int(millisecondsSince1970 % 1000)
         let days = totalSeconds / 86_400

@@ -24,6 +24,13 @@ struct TimestampTests {
         #expect(Timestamp(millisecondsSince1970: millis).iso8601 == expected)
     }
 
+    @Test("any stored value formats, the largest with a nine-digit year, without a trap")
+    func extremeYears() {
+        let largest = Timestamp(millisecondsSince1970: .max).iso8601
+        #expect(largest.hasPrefix("584556019-") && largest.hasSuffix(".615Z") && largest.utf8.count == 29, "\(largest)")
+        #expect(Timestamp(millisecondsSince1970: 253_402_300_800_000).iso8601 == "10000-01-01T00:00:00.000Z")
+    }
+
     /// Foundation's formatter for the whole seconds, with the milliseconds put in by hand
     /// (a `Date` holds a `Double`, which cannot carry every millisecond exactly).
     static func foundationISO8601(_ millis: UInt64) -> String {

@@ -63,10 +63,7 @@ struct JSONStreamWriter {
     mutating func timestamp(_ value: Timestamp?) {
         guard let value else { return raw("null") }
         buffer.append(0x22)
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: Timestamp.iso8601MaximumLength) { scratch in
-            let count = value.iso8601(into: scratch)
-            buffer.append(contentsOf: UnsafeBufferPointer(rebasing: scratch[..<count]))
-        }
+        value.withISO8601Bytes { buffer.append(contentsOf: $0) }
         buffer.append(0x22)
     }
 
