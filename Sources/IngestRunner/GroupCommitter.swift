@@ -128,7 +128,14 @@ actor GroupCommitter {
         let ready = ledgers.reduce(0) { $0 + $1.committableCount }
         // The bytes bound keeps a transaction's dirty pages (held in memory until the commit)
         // and the outputs waiting for it small when items are large, such as whole documents.
-        if ready >= configuration.groupCommitItems || waitingBytes >= configuration.groupCommitBytes { await flush() }
+        // A phase whose input ran out and whose every item is now finished commits at once:
+        // its fetcher is gone, nothing else would flush before the interval, and the next
+        // phase waits for that commit.
+        if ready >= configuration.groupCommitItems || waitingBytes >= configuration.groupCommitBytes
+            || ledgers[ordinal].canComplete
+        {
+            await flush()
+        }
     }
 
     /// Writes a group if the oldest finished item has waited `groupCommitInterval`.

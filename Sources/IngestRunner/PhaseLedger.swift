@@ -46,6 +46,11 @@ struct PhaseLedger {
         nextToCommit -= items.count
     }
 
+    /// The input ran out and every fetched item has finished: one commit completes the phase.
+    var canComplete: Bool {
+        exhausted && !completed && committableCount == pending
+    }
+
     /// How many finished items are ready to commit in order.
     var committableCount: Int {
         var count = 0

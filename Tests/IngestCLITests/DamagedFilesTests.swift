@@ -32,7 +32,7 @@ struct DamagedFilesTests {
 
         func release() {
             try? input.fileHandleForWriting.close()
-            process.waitUntilExit()
+            if !ChildEnd.waitForExit(process, seconds: 30) { kill(process.processIdentifier, SIGKILL) }
         }
     }
 

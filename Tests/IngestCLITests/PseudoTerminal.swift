@@ -18,11 +18,9 @@ final class TerminalChild: @unchecked Sendable {
     }
 
     private let process = Process()
-    private let master: Int32
     private let exited = DispatchSemaphore(value: 0)
-    private let drained = DispatchSemaphore(value: 0)
-    private let lock = NSLock()
-    private var buffer = Data()
+    /// Reads the master side; it closes it once the child and all it started are gone (EIO).
+    private let terminalOutput: PipeDrain
 
     /// Starts `ingest arguments` on a new terminal of `columns` × `rows`.
     init(_ arguments: [String], environment: [String: String?], columns: Int = 100, rows: Int = 30) throws {
@@ -32,7 +30,6 @@ final class TerminalChild: @unchecked Sendable {
         // Other tests start children at the same time; none of them should inherit either side.
         _ = fcntl(master, F_SETFD, FD_CLOEXEC)
         _ = fcntl(slave, F_SETFD, FD_CLOEXEC)
-        self.master = master
         let terminal = FileHandle(fileDescriptor: slave, closeOnDealloc: false)
         process.executableURL = URL(fileURLWithPath: ChildProcess.executable("ingest"))
         process.arguments = arguments
@@ -57,20 +54,17 @@ final class TerminalChild: @unchecked Sendable {
         }
         // Only the child holds the slave now, so reading the master ends (EIO) when it exits.
         close(slave)
-        Thread.detachNewThread { [self] in readUntilClosed() }
+        terminalOutput = PipeDrain(FileHandle(fileDescriptor: master, closeOnDealloc: false))
     }
 
     deinit {
         if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        // Closing the master under a reader still blocked on it could hand its number to
-        // another file; if the reader has not ended, the descriptor is left open instead.
-        if drained.wait(timeout: .now() + 10) == .success { close(master) }
     }
 
     var pid: Int32 { process.processIdentifier }
 
     /// Everything the child wrote so far.
-    var output: String { lock.withLock { String(decoding: buffer, as: UTF8.self) } }
+    var output: String { terminalOutput.textSoFar }
 
     func send(_ signal: Int32) { kill(pid, signal) }
 
@@ -83,38 +77,27 @@ final class TerminalChild: @unchecked Sendable {
     /// it) and for its output to drain.
     func wait(timeout: Duration = .seconds(90)) async throws -> End {
         let seconds = Double(TestTime.scaled(timeout).components.seconds)
-        let exited = exited, drained = drained, pid = pid
-        let timedOut = try await RunBlocking.run { () -> Bool in
+        let exited = exited, pid = pid, terminalOutput = terminalOutput
+        let (timedOut, reported) = try await RunBlocking.run { () -> (Bool, Bool) in
             var late = false
+            var reported = true
             if exited.wait(timeout: .now() + seconds) == .timedOut {
                 late = true
                 kill(pid, SIGKILL)
-                exited.wait()
+                // Bounded too: if Foundation never reports the end, the test fails on
+                // `timedOut` instead of hanging the run.
+                reported = ChildEnd.wait(exited, seconds: 30)
             }
             // The terminal's buffer drains as soon as the child is gone, unless a child of some
             // other test inherited the slave side in the instant before it became close-on-exec.
-            if drained.wait(timeout: .now() + 10) == .success { drained.signal() }
-            return late
+            _ = terminalOutput.text(waitingAtMost: 10)
+            return (late, reported)
         }
         return End(
-            status: process.terminationStatus, signalled: process.terminationReason == .uncaughtSignal,
+            status: reported ? process.terminationStatus : -1,
+            signalled: reported && process.terminationReason == .uncaughtSignal,
             timedOut: timedOut, output: output
         )
-    }
-
-    private func readUntilClosed() {
-        var chunk = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let count = read(master, &chunk, chunk.count)
-            if count > 0 {
-                lock.withLock { buffer.append(contentsOf: chunk[0..<count]) }
-            } else if count < 0 && errno == EINTR {
-                continue
-            } else {
-                break  // EIO: the child and everything it started closed the terminal.
-            }
-        }
-        drained.signal()
     }
 }
 

@@ -200,8 +200,8 @@ struct RunEnd: Sendable, CustomStringConvertible {
 /// `ingest run` started as a Foundation `Process`, so the test can signal it while it runs.
 final class RunningIngest: @unchecked Sendable {
     private let process = Process()
-    private let stdoutReader: RunPipeReader
-    private let stderrReader: RunPipeReader
+    private let stdoutReader: PipeDrain
+    private let stderrReader: PipeDrain
     private let exited = DispatchSemaphore(value: 0)
     private let lock = NSLock()
     private var ended: RunEnd?
@@ -219,8 +219,8 @@ final class RunningIngest: @unchecked Sendable {
         let exited = exited
         process.terminationHandler = { _ in exited.signal() }
         try ChildProcess.launch(process)
-        stdoutReader = RunPipeReader(out.fileHandleForReading)
-        stderrReader = RunPipeReader(err.fileHandleForReading)
+        stdoutReader = PipeDrain(out.fileHandleForReading)
+        stderrReader = PipeDrain(err.fileHandleForReading)
     }
 
     deinit { killIfRunning() }
@@ -245,50 +245,25 @@ final class RunningIngest: @unchecked Sendable {
         let scaled = TestTime.scaled(timeout)
         let seconds = Double(scaled.components.seconds) + Double(scaled.components.attoseconds) / 1e18
         let exited = exited, pid = pid
-        let timedOut = try await RunBlocking.run { () -> Bool in
+        let (timedOut, reported) = try await RunBlocking.run { () -> (Bool, Bool) in
             if exited.wait(timeout: .now() + seconds) == .timedOut {
                 _ = kill(pid, SIGKILL)
-                exited.wait()
-                return true
+                // Bounded too: if Foundation never reports the end, the test fails on
+                // `timedOut` instead of hanging the run.
+                return (true, ChildEnd.wait(exited, seconds: 30))
             }
-            return false
+            return (false, true)
         }
         let waited = ContinuousClock.now - start
-        let stdout = try await RunBlocking.run { [stdoutReader] in stdoutReader.wait() }
-        let stderr = try await RunBlocking.run { [stderrReader] in stderrReader.wait() }
+        let stdout = try await RunBlocking.run { [stdoutReader] in stdoutReader.text() }
+        let stderr = try await RunBlocking.run { [stderrReader] in stderrReader.text() }
         let end = RunEnd(
-            status: process.terminationStatus, signalled: process.terminationReason == .uncaughtSignal,
+            status: reported ? process.terminationStatus : -1,
+            signalled: reported && process.terminationReason == .uncaughtSignal,
             stdout: stdout, stderr: stderr, timedOut: timedOut, waited: waited
         )
         lock.withLock { ended = end }
         return end
-    }
-}
-
-/// Reads a pipe to its end on its own thread.
-final class RunPipeReader: @unchecked Sendable {
-    private var data = Data()
-    private let done = DispatchSemaphore(value: 0)
-    private let lock = NSLock()
-    private var text: String?
-
-    init(_ handle: FileHandle) {
-        Thread.detachNewThread { [self] in
-            data = handle.readDataToEndOfFile()
-            // Closed here rather than at deallocation (see `ChildProcess`'s reader).
-            try? handle.close()
-            done.signal()
-        }
-    }
-
-    func wait() -> String {
-        lock.lock()
-        defer { lock.unlock() }
-        if let text { return text }
-        done.wait()
-        let decoded = String(decoding: data, as: UTF8.self)
-        text = decoded
-        return decoded
     }
 }
 

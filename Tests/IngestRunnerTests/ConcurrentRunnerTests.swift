@@ -18,8 +18,8 @@ import Testing
         let first = host.runner(testConfiguration(workers: 2, commitItems: 16), fetch: slow)
         let second = host.runner(testConfiguration(workers: 2, commitItems: 16), fetch: slow)
 
-        async let a = first.run(stop: StopController())
-        async let b = second.run(stop: StopController())
+        async let a = first.boundedRun(stop: StopController())
+        async let b = second.boundedRun(stop: StopController())
         let reports = try await [a, b]
 
         let ran = reports.flatMap { $0.outcomes.map(\.0) }
@@ -45,9 +45,9 @@ import Testing
             if value == 1 { await gate.wait() }
             return nil
         })
-        let firstRun = Task { try await hosts[0].runner(testConfiguration(workers: 1), fetch: held).run(stop: StopController()) }
+        let firstRun = Task { try await hosts[0].runner(testConfiguration(workers: 1), fetch: held).boundedRun(stop: StopController()) }
         while gate.waiting == 0 { try await Task.sleep(for: .milliseconds(5)) }
-        let second = try await hosts[1].runner(testConfiguration(workers: 1)).run(stop: StopController())
+        let second = try await hosts[1].runner(testConfiguration(workers: 1)).boundedRun(stop: StopController())
         gate.open()
         let first = try await firstRun.value
 

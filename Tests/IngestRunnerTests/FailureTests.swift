@@ -17,7 +17,7 @@ import Testing
         let id = try host.submit("rejects", n: n)
 
         let report = try await host.runner(testConfiguration(commitItems: 16), fetch: Self.rejectingMultiplesOfTen())
-            .run(stop: StopController())
+            .boundedRun(stop: StopController())
 
         #expect(report.outcome(of: id) == .completed)
         #expect(!report.failed)
@@ -44,7 +44,7 @@ import Testing
 
         let report = try await host.runner(
             testConfiguration(commitItems: 16, maxItemFailures: 5), fetch: Self.rejectingMultiplesOfTen()
-        ).run(stop: StopController())
+        ).boundedRun(stop: StopController())
 
         #expect(report.failed)
         #expect(!report.workRemains)
@@ -69,7 +69,7 @@ import Testing
         #expect(failedReceipts == Int(job.phases[0].itemsFailed))
 
         // A failed job is not picked up again.
-        let again = try await host.runner(testConfiguration()).run(stop: StopController())
+        let again = try await host.runner(testConfiguration()).boundedRun(stop: StopController())
         #expect(again.outcomes.isEmpty)
     }
 
@@ -80,14 +80,14 @@ import Testing
         let id = try host.submit("retry", n: n)
         let first = try await host.runner(
             testConfiguration(commitItems: 16, maxItemFailures: 5), fetch: Self.rejectingMultiplesOfTen()
-        ).run(stop: StopController())
+        ).boundedRun(stop: StopController())
         try #require(first.failed)
         let failed = try host.snapshot(id)
         let checkpoint = number(failed.phases[0].checkpoint)
 
         // `ingest retry`: the failed phase runs again from its checkpoint; the backend is fixed.
         try host.store.retryFailedPhases(id)
-        let second = try await host.runner(testConfiguration(commitItems: 16)).run(stop: StopController())
+        let second = try await host.runner(testConfiguration(commitItems: 16)).boundedRun(stop: StopController())
 
         #expect(second.outcome(of: id) == .completed)
         let job = try host.snapshot(id)
@@ -114,7 +114,7 @@ import Testing
         })
 
         let report = try await host.runner(testConfiguration(workers: 1, maxRetries: 3), fetch: flaky)
-            .run(stop: StopController())
+            .boundedRun(stop: StopController())
 
         #expect(report.outcome(of: id) == .completed)
         #expect(calls.current == Int(n) + 2)
@@ -132,7 +132,7 @@ import Testing
         })
 
         let report = try await host.runner(testConfiguration(workers: 1, commitItems: 4, maxRetries: 2), fetch: broken)
-            .run(stop: StopController())
+            .boundedRun(stop: StopController())
 
         #expect(report.failed)
         guard case .failed(let phase, let error) = report.outcome(of: id) else {
@@ -161,7 +161,7 @@ import Testing
             logger: quietLogger
         )
 
-        let report = try await runner.run(stop: StopController())
+        let report = try await runner.boundedRun(stop: StopController())
 
         #expect(report.outcome(of: id) == .failed(phase: "fetch", error: "no such backend"))
         let job = try host.snapshot(id)

@@ -47,7 +47,7 @@ import Testing
             factory: { _ in JobDefinition(source: NumberSource(), workers: [fetch, Tally(databases: databases)]) },
             logger: quietLogger
         )
-        let report = try await runner.run(stop: StopController())
+        let report = try await runner.boundedRun(stop: StopController())
         #expect(report.outcome(of: id) == .completed)
         try expectCompletedExactlyOnce(host, id, n: n)
         return fetch.groups.sizes

@@ -37,7 +37,7 @@ import Testing
             }
             if first { _ = try? store.release(id) }
         }
-        let run = Task { try await runner.run(stop: StopController()) }
+        let run = Task { try await runner.boundedRun(stop: StopController()) }
         let progressed = try await host.waitFor(id) { $0.phases[0].processed > 0 }
         try #require(progressed, "the run made progress")
         try host.store.hold(id)
@@ -54,7 +54,7 @@ import Testing
         // that cannot complete (it stays paused by the user).
         try #require(after.phases.allSatisfy { $0.pauseReason != .user }, "the resume was undone: \(after.phases)")
 
-        let second = try await host.runner(testConfiguration(workers: 4, commitItems: 64)).run(stop: StopController())
+        let second = try await host.runner(testConfiguration(workers: 4, commitItems: 64)).boundedRun(stop: StopController())
         #expect(second.outcome(of: id) == .completed)
         try expectCompletedExactlyOnce(host, id, n: n)
     }

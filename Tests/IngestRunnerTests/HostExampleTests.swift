@@ -13,7 +13,7 @@ import Testing
         let id = try host.submit("squares", n: n)
         let runner = host.runner(testConfiguration(workers: workers, commitItems: commitItems))
 
-        let report = try await runner.run(stop: StopController())
+        let report = try await runner.boundedRun(stop: StopController())
 
         #expect(report.error == nil)
         #expect(report.outcome(of: id) == .completed)
@@ -29,11 +29,11 @@ import Testing
     func completedJobIsNotRunAgain() async throws {
         let host = try Host()
         let id = try host.submit("again", n: 100)
-        _ = try await host.runner(testConfiguration()).run(stop: StopController())
+        _ = try await host.runner(testConfiguration()).boundedRun(stop: StopController())
         let calls = Counter()
         let fetch = SquareFetch(hook: { _ in calls.increment(); return nil })
 
-        let report = try await host.runner(testConfiguration(), fetch: fetch).run(stop: StopController())
+        let report = try await host.runner(testConfiguration(), fetch: fetch).boundedRun(stop: StopController())
 
         #expect(report.outcomes.isEmpty)
         #expect(!report.workRemains)
@@ -53,7 +53,7 @@ import Testing
         })
         let runner = host.runner(testConfiguration(workers: 2, commitItems: 16), fetch: fetch, events: log.append)
 
-        let report = try await runner.run(stop: StopController())
+        let report = try await runner.boundedRun(stop: StopController())
 
         #expect(report.outcome(of: id) == .completed)
         try expectCompletedExactlyOnce(host, id, n: n)

@@ -50,14 +50,14 @@ struct PowerSupplyTests {
             workers: 2, groupCommitItems: 16, groupCommitInterval: .milliseconds(20), shutdownGrace: .seconds(10),
             onBattery: { onBattery.current > 0 }
         )
-        let report = try await host.runner(configuration, fetch: slow).run(stop: StopController())
+        let report = try await host.runner(configuration, fetch: slow).boundedRun(stop: StopController())
         #expect(report.outcome(of: id) == .paused(.onBattery))
         #expect(report.workRemains)
         let job = try #require(try host.store.job(id))
         #expect(job.phases.filter { $0.status != .completed }.allSatisfy { $0.pauseReason == .onBattery })
 
         // Still on battery: nothing starts.
-        let again = try await host.runner(configuration).run(stop: StopController())
+        let again = try await host.runner(configuration).boundedRun(stop: StopController())
         #expect(again.outcomes.isEmpty && again.workRemains)
     }
 }

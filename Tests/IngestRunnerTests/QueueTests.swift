@@ -18,7 +18,7 @@ import Testing
         })
 
         let report = try await host.runner(testConfiguration(workers: 1, commitItems: 1), fetch: slow)
-            .run(stop: StopController())
+            .boundedRun(stop: StopController())
 
         #expect(report.outcome(of: id) == .completed)
         try expectCompletedExactlyOnce(host, id, n: n)
@@ -37,7 +37,7 @@ import Testing
         batched.batchSize = 32
 
         let report = try await host.runner(testConfiguration(workers: 2, commitItems: 50), fetch: batched)
-            .run(stop: StopController())
+            .boundedRun(stop: StopController())
 
         #expect(report.outcome(of: id) == .completed)
         #expect(calls.current == Int(n))

@@ -286,3 +286,21 @@ func expectPausedConsistently(
     let waiting = try host.store.queueLength(id, phase: 1)
     #expect(UInt64(waiting) == job.phases[0].processed - job.phases[1].processed, sourceLocation: sourceLocation)
 }
+
+extension Runner {
+    /// `run(stop:)` with a bound: a run still going after `limit` (× the ``TestTime`` scale)
+    /// is recorded as hung and asked to stop. A deadlocked runner then fails its test instead
+    /// of hanging the whole suite — a `.timeLimit` cannot end a task that waits forever.
+    func boundedRun(
+        stop: StopController = StopController(), limit: Duration = .seconds(60),
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) async throws -> RunReport {
+        let watchdog = Task {
+            try await Task.sleep(for: TestTime.scaled(limit))
+            Issue.record("the run did not end within \(limit); asking it to stop", sourceLocation: sourceLocation)
+            stop.requestStop(.shutdown)
+        }
+        defer { watchdog.cancel() }
+        return try await run(stop: stop)
+    }
+}

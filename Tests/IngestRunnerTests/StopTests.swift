@@ -26,7 +26,7 @@ import Testing
             return nil
         })
 
-        let first = try await host.runner(testConfiguration(workers: 4, commitItems: 16), fetch: stopping).run(stop: stop)
+        let first = try await host.runner(testConfiguration(workers: 4, commitItems: 16), fetch: stopping).boundedRun(stop: stop)
 
         #expect(first.error == nil)
         #expect(first.outcome(of: id) == .paused(.shutdown))
@@ -37,7 +37,7 @@ import Testing
         #expect(paused.activity == .interrupted)
         try expectPausedConsistently(host, id, reason: .shutdown)
 
-        let second = try await host.runner(testConfiguration(workers: 4, commitItems: 16)).run(stop: StopController())
+        let second = try await host.runner(testConfiguration(workers: 4, commitItems: 16)).boundedRun(stop: StopController())
 
         #expect(second.outcome(of: id) == .completed)
         #expect(!second.workRemains)
@@ -52,7 +52,7 @@ import Testing
         let stop = StopController()
         stop.requestStop(.shutdown)
 
-        let report = try await host.runner(testConfiguration()).run(stop: stop)
+        let report = try await host.runner(testConfiguration()).boundedRun(stop: stop)
 
         #expect(report.outcomes.isEmpty)
         #expect(report.workRemains)
@@ -73,7 +73,7 @@ import Testing
 
         let first = try await host.runner(
             testConfiguration(workers: 2, commitItems: 8, maxTime: .milliseconds(300), shutdownGrace: grace), fetch: slow
-        ).run(stop: StopController())
+        ).boundedRun(stop: StopController())
 
         #expect(ContinuousClock.now - started < .milliseconds(300) + grace + TestTime.scaled(.seconds(60)))
         #expect(first.outcome(of: id) == .paused(.budget))
@@ -81,7 +81,7 @@ import Testing
         #expect(try host.snapshot(id).phases[0].processed < n)
         try expectPausedConsistently(host, id, reason: .budget)
 
-        let second = try await host.runner(testConfiguration(workers: 4, commitItems: 64)).run(stop: StopController())
+        let second = try await host.runner(testConfiguration(workers: 4, commitItems: 64)).boundedRun(stop: StopController())
 
         #expect(second.outcome(of: id) == .completed)
         try expectCompletedExactlyOnce(host, id, n: n)
@@ -100,7 +100,7 @@ import Testing
         let runner = host.runner(
             testConfiguration(workers: 2, commitItems: 8, shutdownGrace: grace, holdPollInterval: poll), fetch: slow
         )
-        let run = Task { try await runner.run(stop: StopController()) }
+        let run = Task { try await runner.boundedRun(stop: StopController()) }
 
         let progressed = try await host.waitFor(id) { $0.phases[0].processed > 0 }
         try #require(progressed, "the run made progress")
@@ -119,12 +119,12 @@ import Testing
         try expectPausedConsistently(host, id, reason: .user)
 
         // Held: a run leaves it alone.
-        let skipped = try await host.runner(testConfiguration()).run(stop: StopController())
+        let skipped = try await host.runner(testConfiguration()).boundedRun(stop: StopController())
         #expect(skipped.outcomes.isEmpty)
         #expect(try host.snapshot(id).phases == held.phases)
 
         try host.store.release(id)
-        let second = try await host.runner(testConfiguration(workers: 4, commitItems: 64)).run(stop: StopController())
+        let second = try await host.runner(testConfiguration(workers: 4, commitItems: 64)).boundedRun(stop: StopController())
 
         #expect(second.outcome(of: id) == .completed)
         try expectCompletedExactlyOnce(host, id, n: n)
@@ -146,7 +146,7 @@ import Testing
         let grace = Duration.milliseconds(300)
         let stop = StopController()
         let runner = host.runner(testConfiguration(workers: 2, commitItems: 4, shutdownGrace: grace), fetch: stuck)
-        let run = Task { try await runner.run(stop: stop) }
+        let run = Task { try await runner.boundedRun(stop: stop) }
 
         let deadline = ContinuousClock.now + TestTime.scaled(.seconds(120))
         while gate.waiting == 0 && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(5)) }
@@ -164,7 +164,7 @@ import Testing
         #expect(try host.snapshot(id).phases[0].processed < stuckAt)
         try expectPausedConsistently(host, id, reason: .shutdown)
 
-        let second = try await host.runner(testConfiguration()).run(stop: StopController())
+        let second = try await host.runner(testConfiguration()).boundedRun(stop: StopController())
 
         #expect(second.outcome(of: id) == .completed)
         try expectCompletedExactlyOnce(host, id, n: n)
@@ -192,7 +192,7 @@ import Testing
 
         let report = try await host.runner(
             testConfiguration(workers: 1, commitItems: 64, shutdownGrace: grace), fetch: slow
-        ).run(stop: stop)
+        ).boundedRun(stop: stop)
         let took = ContinuousClock.now - (await stoppedAt.value)
 
         #expect(report.outcome(of: id) == .paused(.shutdown))

@@ -15,7 +15,7 @@ import Testing
             if value == 300 { throw StoreError.damagedRecord(in: "host", key: bytes(value), "a test stands in for damage") }
             return nil
         })
-        let report = try await host.runner(testConfiguration(commitItems: 16), fetch: fetch).run(stop: StopController())
+        let report = try await host.runner(testConfiguration(commitItems: 16), fetch: fetch).boundedRun(stop: StopController())
 
         let error = try #require(report.error as? StoreError, "the run did not end with the store's damage: \(String(describing: report.error))")
         #expect(error.category == .damaged)

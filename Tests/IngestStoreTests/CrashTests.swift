@@ -167,12 +167,13 @@ final class HammerChild: @unchecked Sendable {
         return acks.count >= count
     }
 
-    /// SIGKILL, then waits for the process to end and its output to be read.
+    /// SIGKILL, then waits (bounded) for the process to end and its output to be read.
     func kill() {
         Foundation.kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
+        _ = ChildEnd.waitForExit(process, seconds: 30)
+        let deadline = Date(timeIntervalSinceNow: TestTime.seconds(30))
         condition.lock()
-        while !finished { condition.wait() }
+        while !finished && condition.wait(until: deadline) {}
         condition.unlock()
     }
 

@@ -69,41 +69,38 @@ public enum ChildProcess {
         let finished = DispatchSemaphore(value: 0)
         process.terminationHandler = { _ in finished.signal() }
         try ProcessLaunch.run(process)
-        // Drain both pipes while the child runs, so a chatty child never blocks on a full pipe.
-        let outData = ReadAll(outPipe.fileHandleForReading)
-        let errData = ReadAll(errPipe.fileHandleForReading)
+        let outData = PipeDrain(outPipe.fileHandleForReading)
+        let errData = PipeDrain(errPipe.fileHandleForReading)
         if let stdin { inPipe.fileHandleForWriting.write(Data(stdin.utf8)) }
         try? inPipe.fileHandleForWriting.close()
         var timedOut = false
         if finished.wait(timeout: .now() + TestTime.seconds(timeout)) == .timedOut {
             timedOut = true
             kill(process.processIdentifier, SIGKILL)
-            finished.wait()
+            // A killed child's end is reported within moments. If Foundation never reports
+            // it, the status is unknown: the test fails on `timedOut` rather than hanging.
+            guard ChildEnd.wait(finished, seconds: 30) else {
+                return ProcessOutput(status: -1, stdout: outData.textSoFar, stderr: errData.textSoFar, timedOut: true)
+            }
         }
         return ProcessOutput(
-            status: process.terminationStatus, stdout: outData.wait(), stderr: errData.wait(), timedOut: timedOut
+            status: process.terminationStatus, stdout: outData.text(), stderr: errData.text(), timedOut: timedOut
         )
     }
 }
 
-/// Reads a pipe to its end on a background thread.
-private final class ReadAll: @unchecked Sendable {
-    private var data = Data()
-    private let done = DispatchSemaphore(value: 0)
-
-    init(_ handle: FileHandle) {
-        Thread.detachNewThread { [self] in
-            data = handle.readDataToEndOfFile()
-            // Closed here, not left to deallocation: Foundation's Process keeps its pipes
-            // alive, and a long test run would otherwise pile up open descriptors (which also
-            // makes Process.run's /proc/self/fd scan over-read and crash).
-            try? handle.close()
-            done.signal()
-        }
+/// Bounded waits for a child's end, for the helpers that run children.
+public enum ChildEnd {
+    /// Waits at most `seconds` (× the ``TestTime`` scale) for `semaphore`; true if it came.
+    public static func wait(_ semaphore: DispatchSemaphore, seconds: Double) -> Bool {
+        semaphore.wait(timeout: .now() + TestTime.seconds(seconds)) == .success
     }
 
-    func wait() -> String {
-        done.wait()
-        return String(decoding: data, as: UTF8.self)
+    /// `process.waitUntilExit()` with a bound: at most `seconds` (× the ``TestTime`` scale);
+    /// true if the process ended.
+    public static func waitForExit(_ process: Process, seconds: Double) -> Bool {
+        let deadline = Date(timeIntervalSinceNow: TestTime.seconds(seconds))
+        while process.isRunning && Date() < deadline { usleep(10_000) }
+        return !process.isRunning
     }
 }
