@@ -26,11 +26,17 @@ actor GroupCommitter {
     private var firstReadyAt: ContinuousClock.Instant?
     private var generation = 0
     private var commitWaiters: [CheckedContinuation<Void, Never>] = []
+    /// The flusher task, waiting for a flush to be asked for.
+    private var flusherWaiter: CheckedContinuation<Void, Never>?
+    /// Waiting for the flush in progress to end (the run's last write).
+    private var idleWaiters: [CheckedContinuation<Void, Never>] = []
     private var roomWaiters: [Int: [CheckedContinuation<Void, Never>]] = [:]
     private let commitDuration = RunnerMetrics.commitDuration()
     /// Set when the job must stop on its own account: held by the user, failed, or out of space.
     private(set) var jobStop: JobStop?
     private(set) var writeError: StoreError?
+    /// A group commit failed (with any error): the job is stopping.
+    private var writeFailed = false
 
     enum JobStop: Sendable, Equatable {
         case paused(PauseReason)
@@ -118,10 +124,14 @@ actor GroupCommitter {
     func close() {
         closed = true
         wakeEveryone()
+        flusherWaiter?.resume()
+        flusherWaiter = nil
     }
 
-    /// Hands in finished items; writes a group when enough are ready.
-    func add(_ ordinal: Int, _ items: [FinishedItem]) async {
+    /// Hands in finished items and asks the flusher for a group commit when enough are
+    /// ready. It never waits for the write: the worker goes on with its next batch while
+    /// the writer thread commits, and `waitForRoom` keeps what waits bounded.
+    func add(_ ordinal: Int, _ items: [FinishedItem]) {
         guard !closed else { return }
         for item in items { ledgers[ordinal].finish(item) }
         if firstReadyAt == nil { firstReadyAt = .now }
@@ -134,7 +144,29 @@ actor GroupCommitter {
         if ready >= configuration.groupCommitItems || waitingBytes >= configuration.groupCommitBytes
             || ledgers[ordinal].canComplete
         {
-            await flush()
+            requestFlush()
+        }
+    }
+
+    /// Asks for a flush without waiting for it: a flush in progress takes it in its next
+    /// round, otherwise the flusher starts one.
+    private func requestFlush() {
+        flushRequested = true
+        if !flushing, let flusher = flusherWaiter {
+            flusherWaiter = nil
+            flusher.resume()
+        }
+    }
+
+    /// The flusher: runs the flushes workers ask for, until the committer closes or a write
+    /// fails (then the job is stopping, and `finish` makes the last attempt).
+    func runFlusher() async {
+        while !closed && !writeFailed && damage == nil {
+            if flushRequested && !flushing {
+                await flush()
+            } else {
+                await withCheckedContinuation { flusherWaiter = $0 }
+            }
         }
     }
 
@@ -178,8 +210,14 @@ actor GroupCommitter {
         flushRequested = true
         guard !flushing else { return }
         flushing = true
-        defer { flushing = false }
-        while flushRequested && writeError == nil {
+        defer {
+            flushing = false
+            let waiters = idleWaiters
+            idleWaiters = []
+            for waiter in waiters { waiter.resume() }
+        }
+        // Nothing more is written once the store turned out damaged (see `storeDamaged`).
+        while flushRequested && writeError == nil && damage == nil {
             flushRequested = false
             // A long backlog (items that finished while the last commit was written) goes in
             // several transactions of about `groupCommitBytes` each rather than one big one.
@@ -246,6 +284,7 @@ actor GroupCommitter {
         } catch {
             let storeError = error as? StoreError
             writeError = storeError
+            writeFailed = true
             logger.error("group commit failed", metadata: ["job": "\(job.id)", "error": "\(error)"])
             // Put the items back so that a final commit after a stop can still try them.
             for (ordinal, items) in taken.enumerated() { ledgers[ordinal].restore(items) }
@@ -302,6 +341,8 @@ actor GroupCommitter {
     /// `reason` (or fails the phase a worker failed), and releases the lease — one transaction.
     func finish(runStop: PauseReason?, runner: RunnerIdentity) async -> JobOutcome {
         if damage != nil { return .paused(runStop ?? .shutdown) }
+        // A flush still writing (one a late fetcher started) lands before the last write.
+        while flushing { await withCheckedContinuation { idleWaiters.append($0) } }
         if writeError == nil { await flush() }
         let failure: (Int, String)? = if case .failed(let ordinal, let error) = jobStop { (ordinal, error) } else { nil }
         let pauseReason: PauseReason? = if case .paused(let reason) = jobStop { reason } else { runStop }

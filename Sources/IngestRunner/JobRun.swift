@@ -3,7 +3,8 @@ internal import IngestStore
 internal import Logging
 
 /// One claimed job's run: a fetcher per phase feeding a bounded pool of workers, one
-/// group committer, a poller for user holds, and a timer that flushes partial groups.
+/// group committer with a flusher task of its own (workers hand in and go on; they never
+/// wait for a commit), a poller for user holds, and a timer that flushes partial groups.
 struct JobRun {
     let store: JobStore
     let executor: StoreExecutor
@@ -26,6 +27,7 @@ struct JobRun {
         events(.jobStarted(job.id, source: job.source))
         events(.progress(job.id, await committer.progress))
         await withTaskGroup(of: Void.self) { helpers in
+            helpers.addTask { await committer.runFlusher() }
             helpers.addTask { await flushTimer(committer) }
             helpers.addTask { await holdPoller(committer) }
             helpers.addTask { await diskWatcher(committer) }

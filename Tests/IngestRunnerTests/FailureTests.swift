@@ -151,6 +151,45 @@ import Testing
         #expect(try host.total(id) == 0)
     }
 
+    /// The fetch phase with a commit that throws for one item, as a host's database write might.
+    struct FailingCommit: PhaseWorker {
+        let failAt: UInt64
+
+        func process(_ items: [WorkItem], job: JobContext) async throws -> [ItemOutcome<UInt64>] {
+            items.map { .done(number($0.key) * number($0.key)) }
+        }
+
+        func commit(_ square: UInt64, for item: WorkItem, job: JobContext, into batch: StoreBatch) throws -> [WorkItem] {
+            if number(item.key) == failAt { throw HostError(description: "the host's table is locked") }
+            return [WorkItem(key: item.key, payload: bytes(square))]
+        }
+    }
+
+    @Test("a group commit that throws fails the phase with the error and the run returns (no retry loop)")
+    func failingCommitEndsTheRun() async throws {
+        let host = try Host()
+        let id = try host.submit("commit-throws", n: 200)
+        let databases = host.databases
+        let runner = Runner(
+            store: host.store, configuration: testConfiguration(workers: 2, commitItems: 8),
+            factory: { _ in JobDefinition(source: NumberSource(), workers: [FailingCommit(failAt: 50), Tally(databases: databases)]) },
+            logger: quietLogger
+        )
+
+        let report = try await runner.boundedRun(limit: .seconds(30))
+
+        guard case .failed(let phase, let error) = report.outcome(of: id) else {
+            Issue.record("expected a failed outcome, got \(String(describing: report.outcome(of: id)))")
+            return
+        }
+        #expect(phase == "fetch")
+        #expect(error.contains("the host's table is locked"), "\(error)")
+        let job = try host.snapshot(id)
+        #expect(job.status == .failed)
+        // Items commit in order, so the group holding item 50 and everything after it is not written.
+        #expect(job.phases[0].processed < 50)
+    }
+
     @Test("a factory that throws fails the job with its error")
     func factoryErrorFailsTheJob() async throws {
         let host = try Host()

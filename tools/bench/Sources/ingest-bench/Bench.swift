@@ -57,6 +57,7 @@ struct Report: Codable {
     var resume: [ResumeRow] = []
     var resumeIndexScans: [IndexScanRow] = []
     var ingestion: [IngestRow] = []
+    var scaling: [ScalingBench.Row] = []
     var targets: [TargetCheck] = []
 }
 
@@ -75,8 +76,8 @@ struct Suite: AsyncParsableCommand {
     @Option(help: "The release `ingest` binary.")
     var ingest: String?
 
-    @Option(help: "Sections to run, comma-separated: durable, reads, resume, ingest.")
-    var only: String = "durable,reads,resume,ingest"
+    @Option(help: "Sections to run, comma-separated: durable, reads, resume, ingest, scaling.")
+    var only: String = "durable,reads,resume,ingest,scaling"
 
     @Option(help: "Group commit: flush after this many updates (default: the writer count W).")
     var groupItems: Int?
@@ -203,6 +204,12 @@ struct Suite: AsyncParsableCommand {
             print(IngestBenchSection.tableText(report.ingestion) + "\n")
         }
 
+        if sections.contains("scaling") {
+            report.scaling = try await ScalingBench.run(items: quick ? 3000 : 10_000, dataDir: dataDir)
+            print("5. Runner scaling: a host job whose work is the cost (about 1 ms of CPU per item), full sync")
+            print(ScalingBench.tableText(report.scaling) + "\n")
+        }
+
         report.totalSeconds = seconds(nowNS() - start)
         report.loadAverageAtEnd = loadAverage()
         report.targets = Targets.evaluate(report)
@@ -302,6 +309,12 @@ enum Targets {
                     target: "2 workers ≥ 1.6× one (\(corpus))", measured: "\(fmt(ratio, 2))× (\(fmt(two.mibPerSecond, 2)) vs \(fmt(one.mibPerSecond, 2)) MiB/s; cores used \(fmt(one.coresUsed, 2)) → \(fmt(two.coresUsed, 2)))",
                     met: ratio >= 1.6, note: ""))
             }
+        }
+        if let one = report.scaling.first(where: { $0.workers == 1 }), let two = report.scaling.first(where: { $0.workers == 2 }) {
+            let ratio = two.itemsPerSecond / one.itemsPerSecond
+            checks.append(TargetCheck(
+                target: "2 workers ≥ 1.6× one (runner, work-bound host job)", measured: "\(fmt(ratio, 2))× (\(fmt(two.itemsPerSecond, 0)) vs \(fmt(one.itemsPerSecond, 0)) items/s; cores used \(fmt(one.coresUsed, 2)) → \(fmt(two.coresUsed, 2)))",
+                met: ratio >= 1.6, note: ""))
         }
         if !cli.isEmpty {
             let peak = cli.compactMap(\.peakRssAnonMiB).max() ?? 0
