@@ -38,6 +38,8 @@ let package = Package(
         .target(name: "LMDBKit", dependencies: ["CLMDB"], swiftSettings: strictSettings),
         // glibc calls the exec embedder's posix_spawn needs that the Glibc module hides.
         .target(name: "CExecSpawn"),
+        // glibc's mallopt, for the CLI's allocator settings (see AllocatorTuning).
+        .target(name: "CMallocTuning"),
         .target(name: "IngestCore", swiftSettings: strictSettings),
         .target(
             name: "IngestStore",
@@ -67,7 +69,7 @@ let package = Package(
         .executableTarget(
             name: "ingest",
             dependencies: [
-                "IngestPipeline", "IngestRunner", "IngestStore", "IngestCore", "LMDBKit",
+                "IngestPipeline", "IngestRunner", "IngestStore", "IngestCore", "LMDBKit", "CMallocTuning",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -24,6 +24,7 @@ struct StoreOptions: ParsableArguments {
     func validate() throws {
         if let store, store.isEmpty { throw ValidationError("--store needs a path") }
         CLILogging.configure(level: logLevel.level, format: logFormat)
+        AllocatorTuning.applyOnce(logger: CLILogging.logger)
         Self.installFaultGuard()
     }
 

@@ -92,6 +92,15 @@ def ingestion(report):
     return "\n".join(out)
 
 
+def scaling(report):
+    out = ["| workers | items | work µs / item | s | items/s | cores used |",
+           "|---:|---:|---:|---:|---:|---:|"]
+    for r in report["scaling"]:
+        out.append(f"| {r['workers']} | {f(r['items'])} | {f(r['workMicrosecondsPerItem'])} | {f(r['seconds'], 2)} | "
+                   f"{f(r['itemsPerSecond'])} | {f(r['coresUsed'], 2)} |")
+    return "\n".join(out)
+
+
 def targets(runs):
     names = []
     for _, report in runs:
@@ -159,6 +168,10 @@ def main(argv):
         if r.get("ingestion"):
             print(f"\n{label(p, r)}:\n")
             print(ingestion(r))
+    for p, r in runs:
+        if r.get("scaling"):
+            print(f"\n### 5. Runner scaling, a work-bound host job ({label(p, r)})\n")
+            print(scaling(r))
     print("\n### Targets, run by run\n")
     print(targets(runs))
 
