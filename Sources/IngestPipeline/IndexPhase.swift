@@ -6,10 +6,8 @@ internal import LMDBKit
 /// index: the BM25 inverted index — each group of chunks becomes one append-only postings
 /// segment (see `PostingsSegments`) — and each chunk's length in the index statistics.
 struct IndexPhase: PhaseWorker {
-    struct Output: Sendable {
-        let termFrequencies: [HashedBytes: UInt32]
-        let tokenCount: UInt32
-    }
+    /// A chunk's terms, counted and hashed by the worker.
+    typealias Output = ChunkTerms
 
     let store: PipelineStore
 
@@ -19,18 +17,12 @@ struct IndexPhase: PhaseWorker {
         let chunks = try ChunkTexts.read(items.map(\.key), store: store)
         return chunks.map { chunk in
             guard let chunk else { return .failed(reason: "the chunk is gone from the store") }
-            var frequencies: [HashedBytes: UInt32] = [:]
-            var count: UInt32 = 0
-            Tokenizer.forEachToken(in: chunk.text) { token in
-                frequencies[HashedBytes(token), default: 0] += 1
-                count += 1
-            }
-            return .done(Output(termFrequencies: frequencies, tokenCount: count))
+            return .done(ChunkTerms(text: chunk.text))
         }
     }
 
     /// One posting per distinct term (chunk id and frequency, with a share of the term key).
-    func outputBytes(_ output: Output) -> Int { output.termFrequencies.count * 32 }
+    func outputBytes(_ output: Output) -> Int { output.count * 32 }
 
     func commit(_ output: Output, for item: WorkItem, job: JobContext, into batch: StoreBatch) throws -> [WorkItem] {
         try commitGroup([(output, item)], job: job, into: batch)[0]
@@ -40,13 +32,12 @@ struct IndexPhase: PhaseWorker {
     /// order at the end of the postings tree.
     func commitGroup(_ done: [(output: Output, item: WorkItem)], job: JobContext, into batch: StoreBatch) throws -> [[WorkItem]] {
         let txn = batch.transaction
-        var postings: [HashedBytes: [UInt8]] = [:]
+        // Chunks share most of their terms: a quarter of the postings is a fair first guess.
+        var postings = GroupPostings(expectedTerms: done.reduce(0) { $0 + $1.output.count } / 4)
         var newChunks = 0, newTokens: Int64 = 0
         for (output, item) in done {
             guard let bytes = try txn.get(store.chunks, item.key), var chunk = ChunkRecord(decoding: bytes) else { continue }
-            for (term, frequency) in output.termFrequencies {
-                PostingList.append(chunk: item.key, frequency: frequency, to: &postings[term, default: []])
-            }
+            postings.add(chunk: item.key, terms: output)
             if !chunk.indexed {
                 newChunks += 1
                 newTokens += Int64(output.tokenCount)

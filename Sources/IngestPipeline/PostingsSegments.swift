@@ -35,18 +35,43 @@ enum PostingsSegments {
 
     // MARK: Writing
 
+    /// Writes a group's postings as a new segment written by `job`, then merges the newest
+    /// segments where they have piled up.
+    static func write(_ postings: GroupPostings, job: String, in txn: WriteTransaction, store: PipelineStore) throws {
+        guard !postings.isEmpty else { return }
+        try write(job: job, in: txn, store: store) { put in try postings.forEachTermInOrder(put) }
+    }
+
     /// Writes `postings` (term → packed posting list, see `PostingList`) as a new segment
     /// written by `job`, then merges the newest segments where they have piled up.
     static func write(_ postings: [HashedBytes: [UInt8]], job: String, in txn: WriteTransaction, store: PipelineStore) throws {
         guard !postings.isEmpty else { return }
+        try write(job: job, in: txn, store: store) { put in
+            for term in postings.keys.sorted(by: { $0.bytes.lexicographicallyPrecedes($1.bytes) }) {
+                guard let list = postings[term] else { continue }
+                try term.bytes.withUnsafeBytes { try put($0, PostingList.sortedByChunk(list)) }
+            }
+        }
+    }
+
+    /// Takes the next segment number, has `terms` hand over each term (in ascending byte
+    /// order) with its sorted posting list, registers the segment with its size, merges.
+    private static func write(
+        job: String, in txn: WriteTransaction, store: PipelineStore,
+        terms: ((UnsafeRawBufferPointer, [UInt8]) throws -> Void) throws -> Void
+    ) throws {
         let number = try txn.get(store.stats, nextKey).map { UInt32(truncatingIfNeeded: BigEndian.value($0)) } ?? 0
         try txn.put(store.stats, nextKey, BigEndian.bytes(UInt64(number) + 1))
         var bytes: UInt64 = 0
-        for term in postings.keys.sorted(by: { $0.bytes.lexicographicallyPrecedes($1.bytes) }) {
-            guard let list = postings[term] else { continue }
-            let key = key(number, term.bytes), value = PostingList.sortedByChunk(list)
-            try txn.put(store.postings, key, value)
-            bytes += UInt64(key.count + value.count)
+        var key = numberBytes(number)
+        let prefixLength = key.count
+        try terms { term, list in
+            key.removeSubrange(prefixLength...)
+            key.append(contentsOf: term)
+            try key.withUnsafeBytes { keyBytes in
+                try list.withUnsafeBytes { value in try txn.put(store.postings, key: keyBytes, value: value) }
+            }
+            bytes += UInt64(key.count + list.count)
         }
         try register(Segment(number: number, job: job, bytes: bytes), in: txn, store: store)
         try PostingsMerge.mergeNewest(job: job, in: txn, store: store)

@@ -1,0 +1,137 @@
+#if canImport(Glibc)
+internal import Glibc
+#elseif canImport(Darwin)
+internal import Darwin
+#endif
+
+/// The postings of one group commit, gathered by term on the writer thread.
+///
+/// This runs inside the group commit, on the one thread that cannot be parallel, so it does
+/// as little per posting as it can: terms come hashed from the workers (``ChunkTerms``), an
+/// open-addressing table finds a term by its hash and bytes, and postings are nodes in flat
+/// arrays chained per term — no hashing of bytes, no array per term, no reference counting
+/// per posting. (A dictionary of arrays did all three, and was half the writer's time.)
+struct GroupPostings {
+    /// Table slots: a term's index, or -1. Its size is a power of two, at most half full.
+    private var slots: [Int32]
+    /// The distinct terms' bytes, one after another, and where each starts and ends.
+    private var termBytes: [UInt8] = []
+    private var termStarts: [Int32] = []
+    private var termEnds: [Int32] = []
+    private var termHashes: [Int] = []
+    /// Each term's first and last posting node.
+    private var firstNode: [Int32] = []
+    private var lastNode: [Int32] = []
+    /// Posting nodes: the chunk (an index into `chunks`), the frequency, the term's next node.
+    private var nodeChunk: [Int32] = []
+    private var nodeFrequency: [UInt32] = []
+    private var nodeNext: [Int32] = []
+    /// The group's chunk ids, in the order they were added.
+    private var chunks: [[UInt8]] = []
+
+    init(expectedTerms: Int = 1024) {
+        var capacity = 64
+        while capacity < expectedTerms * 2 { capacity <<= 1 }
+        slots = Array(repeating: -1, count: capacity)
+    }
+
+    /// How many distinct terms.
+    var termCount: Int { termStarts.count }
+
+    var isEmpty: Bool { termStarts.isEmpty }
+
+    /// Adds a chunk's postings: one per distinct term of `terms`.
+    mutating func add(chunk: [UInt8], terms: ChunkTerms) {
+        let chunkIndex = Int32(chunks.count)
+        chunks.append(chunk)
+        terms.bytes.withUnsafeBufferPointer { source in
+            for index in 0..<terms.count {
+                let range = terms.range(of: index)
+                let term = UnsafeBufferPointer(rebasing: source[range])
+                let found = findOrInsert(term, hash: terms.hashes[index])
+                let node = Int32(nodeChunk.count)
+                nodeChunk.append(chunkIndex)
+                nodeFrequency.append(terms.frequencies[index])
+                nodeNext.append(-1)
+                if firstNode[found] < 0 {
+                    firstNode[found] = node
+                } else {
+                    nodeNext[Int(lastNode[found])] = node
+                }
+                lastNode[found] = node
+            }
+        }
+    }
+
+    /// Calls `body` for each term in ascending byte order with its packed posting list
+    /// (``PostingList``: sorted by chunk id). The list buffer is reused between calls.
+    func forEachTermInOrder(_ body: (UnsafeRawBufferPointer, [UInt8]) throws -> Void) rethrows {
+        var order = Array(0..<termCount)
+        termBytes.withUnsafeBytes { all in
+            order.sort { a, b in
+                let left = UnsafeRawBufferPointer(rebasing: all[Int(termStarts[a])..<Int(termEnds[a])])
+                let right = UnsafeRawBufferPointer(rebasing: all[Int(termStarts[b])..<Int(termEnds[b])])
+                let common = min(left.count, right.count)
+                var compared: Int32 = 0
+                if common > 0, let leftBase = left.baseAddress, let rightBase = right.baseAddress {
+                    compared = memcmp(leftBase, rightBase, common)
+                }
+                return compared != 0 ? compared < 0 : left.count < right.count
+            }
+        }
+        var list: [UInt8] = []
+        try termBytes.withUnsafeBytes { all in
+            for term in order {
+                list.removeAll(keepingCapacity: true)
+                var node = firstNode[term]
+                while node >= 0 {
+                    PostingList.append(chunk: chunks[Int(nodeChunk[Int(node)])], frequency: nodeFrequency[Int(node)], to: &list)
+                    node = nodeNext[Int(node)]
+                }
+                try body(UnsafeRawBufferPointer(rebasing: all[Int(termStarts[term])..<Int(termEnds[term])]), PostingList.sortedByChunk(list))
+            }
+        }
+    }
+
+    /// The index of `term`, inserted if new.
+    private mutating func findOrInsert(_ term: UnsafeBufferPointer<UInt8>, hash: Int) -> Int {
+        let mask = slots.count - 1
+        var slot = hash & mask
+        while true {
+            let existing = Int(slots[slot])
+            if existing < 0 { break }
+            if termHashes[existing] == hash && equals(existing, term) { return existing }
+            slot = (slot + 1) & mask
+        }
+        let index = termStarts.count
+        termStarts.append(Int32(termBytes.count))
+        termBytes.append(contentsOf: term)
+        termEnds.append(Int32(termBytes.count))
+        termHashes.append(hash)
+        firstNode.append(-1)
+        lastNode.append(-1)
+        slots[slot] = Int32(index)
+        if termStarts.count * 2 > slots.count { grow() }
+        return index
+    }
+
+    private func equals(_ index: Int, _ term: UnsafeBufferPointer<UInt8>) -> Bool {
+        let start = Int(termStarts[index]), end = Int(termEnds[index])
+        guard end - start == term.count else { return false }
+        return termBytes.withUnsafeBufferPointer { stored in
+            guard let storedBase = stored.baseAddress, let termBase = term.baseAddress else { return term.isEmpty }
+            return memcmp(storedBase + start, termBase, term.count) == 0
+        }
+    }
+
+    /// Doubles the table and re-places every term by its stored hash.
+    private mutating func grow() {
+        slots = Array(repeating: -1, count: slots.count * 2)
+        let mask = slots.count - 1
+        for index in termHashes.indices {
+            var slot = termHashes[index] & mask
+            while slots[slot] >= 0 { slot = (slot + 1) & mask }
+            slots[slot] = Int32(index)
+        }
+    }
+}
