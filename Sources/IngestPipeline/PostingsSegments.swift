@@ -35,37 +35,17 @@ enum PostingsSegments {
 
     // MARK: Writing
 
-    /// Writes a group's postings as a new segment written by `job`, then merges the newest
-    /// segments where they have piled up.
+    /// Writes a group's postings as a new segment written by `job` (in term order, each list
+    /// sorted by chunk id), registers it with its size, then merges the newest segments where
+    /// they have piled up.
     static func write(_ postings: GroupPostings, job: String, in txn: WriteTransaction, store: PipelineStore) throws {
         guard !postings.isEmpty else { return }
-        try write(job: job, in: txn, store: store) { put in try postings.forEachTermInOrder(put) }
-    }
-
-    /// Writes `postings` (term → packed posting list, see `PostingList`) as a new segment
-    /// written by `job`, then merges the newest segments where they have piled up.
-    static func write(_ postings: [HashedBytes: [UInt8]], job: String, in txn: WriteTransaction, store: PipelineStore) throws {
-        guard !postings.isEmpty else { return }
-        try write(job: job, in: txn, store: store) { put in
-            for term in postings.keys.sorted(by: { $0.bytes.lexicographicallyPrecedes($1.bytes) }) {
-                guard let list = postings[term] else { continue }
-                try term.bytes.withUnsafeBytes { try put($0, PostingList.sortedByChunk(list)) }
-            }
-        }
-    }
-
-    /// Takes the next segment number, has `terms` hand over each term (in ascending byte
-    /// order) with its sorted posting list, registers the segment with its size, merges.
-    private static func write(
-        job: String, in txn: WriteTransaction, store: PipelineStore,
-        terms: ((UnsafeRawBufferPointer, [UInt8]) throws -> Void) throws -> Void
-    ) throws {
         let number = try txn.get(store.stats, nextKey).map { UInt32(truncatingIfNeeded: BigEndian.value($0)) } ?? 0
         try txn.put(store.stats, nextKey, BigEndian.bytes(UInt64(number) + 1))
         var bytes: UInt64 = 0
         var key = numberBytes(number)
         let prefixLength = key.count
-        try terms { term, list in
+        try postings.forEachTermInOrder { term, list in
             key.removeSubrange(prefixLength...)
             key.append(contentsOf: term)
             try key.withUnsafeBytes { keyBytes in

@@ -9,8 +9,8 @@ import Logging
 /// from the heap and stay there; and each thread that allocates may get an arena of its own.
 /// Neither is a leak, but both make the process's anonymous memory a high-water mark that
 /// grows with the length of the run: 38 MiB after 100 MB of text, 50 MiB after 1 GB
-/// (BENCHMARKS.md). A fixed 128 KiB threshold (large blocks are mapped and returned when
-/// freed) and two arenas keep it at 35–37 MiB for both, at the same speed.
+/// (BENCHMARKS.md, run J2). A fixed 128 KiB threshold (large blocks are mapped and returned
+/// when freed) and two arenas keep it at 32 and 35 MiB (run J3), at the same speed.
 ///
 /// A user who tunes malloc through `GLIBC_TUNABLES` keeps their settings. Hosts that embed
 /// the library decide for their own process.

@@ -81,13 +81,15 @@ struct PostingsMergeTests {
             for _ in 0..<Int.random(in: 0...3, using: &random) {
                 if let again = existing.randomElement(using: &random), !groupChunks.contains(again) { groupChunks.append(again) }
             }
-            var postings: [HashedBytes: [UInt8]] = [:]
+            var postings = GroupPostings()
             for number in groupChunks {
+                var terms: [(term: [UInt8], frequency: UInt32)] = []
                 for term in (0..<vocabulary).shuffled(using: &random).prefix(Int.random(in: 5...25, using: &random)) {
                     let frequency = UInt32.random(in: 1...9, using: &random)
-                    PostingList.append(chunk: Self.chunk(number), frequency: frequency, to: &postings[HashedBytes(Array("t\(term)".utf8)), default: []])
+                    terms.append((Array("t\(term)".utf8), frequency))
                     model[term, default: [:]][number] = frequency
                 }
+                postings.add(chunk: Self.chunk(number), terms: ChunkTerms(counted: terms))
             }
             let removed = group % 7 == 3 ? existing.randomElement(using: &random) : nil
             let before = try jobs.environment.read { try PostingsSegments.segments(in: $0, store: store).count }
@@ -121,8 +123,11 @@ struct PostingsMergeTests {
         let directory = TemporaryDirectory("postings-verify")
         let store = try PipelineStore(try JobStore.open(at: directory.appending("store")))
         try store.jobs.environment.write { txn in
-            for number in 0..<3 { try txn.put(store.chunks, Self.chunk(number), [1]) }
-            let postings: [HashedBytes: [UInt8]] = [HashedBytes(Array("t".utf8)): Self.packed([(0, 1), (1, 2), (2, 3)])]
+            var postings = GroupPostings()
+            for number in 0..<3 {
+                try txn.put(store.chunks, Self.chunk(number), [1])
+                postings.add(chunk: Self.chunk(number), terms: ChunkTerms(counted: [(Array("t".utf8), UInt32(number + 1))]))
+            }
             try PostingsSegments.write(postings, job: "job", in: txn, store: store)
         }
         let sizeProblems = { try PipelineVerifier.verify(store).filter { $0.problem.contains("records") } }
