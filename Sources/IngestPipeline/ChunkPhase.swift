@@ -76,7 +76,7 @@ struct ChunkPhase: PhaseWorker {
                 collection: collection, relativePath: relativePath, ordinal: UInt32(chunk.ordinal), text: chunk.text,
                 tokenCount: 0, indexed: false
             )
-            try txn.put(store.chunks, id, record.encoded())
+            try txn.putAppending(store.chunks, id, record.encoded())
             handedOn.append(WorkItem(key: id))
         }
         document.chunkCount = UInt32(output.chunks.count)

@@ -31,7 +31,7 @@ struct EmbedPhase: PhaseWorker {
 
     func commit(_ output: [Float], for item: WorkItem, job: JobContext, into batch: StoreBatch) throws -> [WorkItem] {
         let record = VectorRecord(embedder: embedder.identity, values: output)
-        try batch.transaction.put(store.vectors, item.key, record.encoded())
+        try batch.transaction.putAppending(store.vectors, item.key, record.encoded())
         // Search needs to know which embedders made the stored vectors, to embed a query alike.
         try batch.transaction.put(store.stats, IndexStatistics.embedderKey(embedder.identity), BigEndian.bytes(UInt64(output.count)))
         return [WorkItem(key: item.key)]

@@ -27,7 +27,7 @@ struct GroupPostings {
     private var nodeFrequency: [UInt32] = []
     private var nodeNext: [Int32] = []
     /// The group's chunk ids, in the order they were added.
-    private var chunks: [[UInt8]] = []
+    private var chunks: [PostingList.ChunkID] = []
 
     init(expectedTerms: Int = 1024) {
         var capacity = 64
@@ -41,7 +41,7 @@ struct GroupPostings {
     var isEmpty: Bool { termStarts.isEmpty }
 
     /// Adds a chunk's postings: one per distinct term of `terms`.
-    mutating func add(chunk: [UInt8], terms: ChunkTerms) {
+    mutating func add(chunk: PostingList.ChunkID, terms: ChunkTerms) {
         let chunkIndex = Int32(chunks.count)
         chunks.append(chunk)
         terms.bytes.withUnsafeBufferPointer { source in
@@ -63,8 +63,9 @@ struct GroupPostings {
         }
     }
 
-    /// Calls `body` for each term in ascending byte order with its packed posting list
-    /// (``PostingList``: sorted by chunk id). The list buffer is reused between calls.
+    /// Calls `body` for each term in ascending byte order with its posting list in the
+    /// `.prefixed` form (``PostingList``): sorted by chunk id, a chunk added twice listed once
+    /// with its later frequency. The list buffer is reused between calls.
     func forEachTermInOrder(_ body: (UnsafeRawBufferPointer, [UInt8]) throws -> Void) rethrows {
         var order = Array(0..<termCount)
         termBytes.withUnsafeBytes { all in
@@ -79,18 +80,45 @@ struct GroupPostings {
                 return compared != 0 ? compared < 0 : left.count < right.count
             }
         }
-        var list: [UInt8] = []
+        let (rank, rankedChunks) = chunkRanks()
+        var postings: [(rank: Int32, frequency: UInt32)] = []
+        var list = PostingList.Writer()
         try termBytes.withUnsafeBytes { all in
             for term in order {
-                list.removeAll(keepingCapacity: true)
+                postings.removeAll(keepingCapacity: true)
+                var inOrder = true
                 var node = firstNode[term]
                 while node >= 0 {
-                    PostingList.append(chunk: chunks[Int(nodeChunk[Int(node)])], frequency: nodeFrequency[Int(node)], to: &list)
+                    let chunkRank = rank[Int(nodeChunk[Int(node)])]
+                    if let last = postings.last, last.rank >= chunkRank { inOrder = false }
+                    postings.append((chunkRank, nodeFrequency[Int(node)]))
                     node = nodeNext[Int(node)]
                 }
-                try body(UnsafeRawBufferPointer(rebasing: all[Int(termStarts[term])..<Int(termEnds[term])]), PostingList.sortedByChunk(list))
+                // Stable, so of one chunk's postings the later comes last and is the one kept.
+                if !inOrder { postings.sort { $0.rank < $1.rank } }
+                list.removeAll()
+                for index in postings.indices where index + 1 == postings.count || postings[index + 1].rank != postings[index].rank {
+                    list.append(rankedChunks[Int(postings[index].rank)], frequency: postings[index].frequency)
+                }
+                try body(UnsafeRawBufferPointer(rebasing: all[Int(termStarts[term])..<Int(termEnds[term])]), list.bytes)
             }
         }
+    }
+
+    /// Each added chunk's rank in id order (equal ids share one), and the ids by rank. A
+    /// group's chunks usually come in id order already, and then the ranks are their indices.
+    private func chunkRanks() -> (rank: [Int32], chunks: [PostingList.ChunkID]) {
+        if zip(chunks, chunks.dropFirst()).allSatisfy({ $0 < $1 }) {
+            return (Array(0..<Int32(chunks.count)), chunks)
+        }
+        let byID = chunks.indices.sorted { chunks[$0] < chunks[$1] }
+        var rank = Array(repeating: Int32(0), count: chunks.count)
+        var ranked: [PostingList.ChunkID] = []
+        for index in byID {
+            if ranked.last != chunks[index] { ranked.append(chunks[index]) }
+            rank[index] = Int32(ranked.count - 1)
+        }
+        return (rank, ranked)
     }
 
     /// The index of `term`, inserted if new.

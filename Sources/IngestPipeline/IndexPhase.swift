@@ -36,8 +36,10 @@ struct IndexPhase: PhaseWorker {
         var postings = GroupPostings(expectedTerms: done.reduce(0) { $0 + $1.output.count } / 4)
         var newChunks = 0, newTokens: Int64 = 0
         for (output, item) in done {
-            guard let bytes = try txn.get(store.chunks, item.key), var chunk = ChunkRecord(decoding: bytes) else { continue }
-            postings.add(chunk: item.key, terms: output)
+            guard let id = PostingList.ChunkID(item.key), let bytes = try txn.get(store.chunks, item.key),
+                var chunk = ChunkRecord(decoding: bytes)
+            else { continue }
+            postings.add(chunk: id, terms: output)
             if !chunk.indexed {
                 newChunks += 1
                 newTokens += Int64(output.tokenCount)

@@ -8,7 +8,7 @@ internal import LMDBKit
 /// |---|---|---|
 /// | `documents` | collection (8) · relative path | `DocumentRecord` |
 /// | `chunks` | chunk id (16) | `ChunkRecord` |
-/// | `postings` | segment (u32) · term | the term's postings in that segment: chunk id (16) · term frequency (u32), sorted (see `PostingsSegments`) |
+/// | `postings` | segment (u32) · term | the term's postings in that segment, sorted by chunk id and packed as the segment's registry entry says (see `PostingsSegments`, `PostingFormat`) |
 /// | `vectors` | chunk id | embedder identity, dimension, float32 little-endian |
 /// | `index_stats` | name | u64 |
 ///

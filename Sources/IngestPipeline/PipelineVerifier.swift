@@ -1,12 +1,6 @@
 public import IngestStore
 internal import LMDBKit
 
-#if canImport(Glibc)
-internal import Glibc
-#elseif canImport(Darwin)
-internal import Darwin
-#endif
-
 /// Walks the pipeline's databases and reports each record that does not decode or does not
 /// agree with the records it refers to, by key (`ingest verify`).
 ///
@@ -159,7 +153,7 @@ public enum PipelineVerifier {
         _ store: PipelineStore, in txn: ReadTransaction, report: (String, UnsafeRawBufferPointer, String) -> Void
     ) throws {
         let registered = try PostingsSegments.segments(in: txn, store: store)
-        let segments = Set(registered.map(\.number))
+        let formats = Dictionary(registered.map { ($0.number, $0.format) }, uniquingKeysWith: { first, _ in first })
         var heldBytes: [UInt32: UInt64] = [:]
         try txn.scan(store.postings) { key, value in
             guard key.count > 4 else {
@@ -168,16 +162,26 @@ public enum PipelineVerifier {
             }
             let segment = key.prefix(4).reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
             heldBytes[segment, default: 0] += UInt64(key.count + value.count)
-            if !segments.contains(segment) { report("postings", key, "belongs to segment \(segment), which is not registered") }
-            guard let base = value.baseAddress, !value.isEmpty, value.count % 20 == 0 else {
-                report("postings", key, "holds \(value.count) bytes, not a list of 20-byte postings")
+            guard let registeredFormat = formats[segment] else {
+                report("postings", key, "belongs to segment \(segment), which is not registered")
                 return true
             }
-            // Sorted by chunk id, each frequency at least 1: compared in place, 20 bytes a posting.
-            var sorted = true, zero = false
-            for offset in stride(from: 0, to: value.count, by: 20) {
-                if offset > 0, sorted, memcmp(base + offset - 20, base + offset, 16) >= 0 { sorted = false }
-                if value.loadUnaligned(fromByteOffset: offset + 16, as: UInt32.self) == 0 { zero = true }
+            guard let format = registeredFormat else {
+                report("postings", key, "segment \(segment) is registered with a list format this build does not know")
+                return true
+            }
+            // Readable to the end, sorted by chunk id, each chunk once, each frequency at least 1.
+            var reader = PostingList.Reader(value, format: format)
+            var previous: PostingList.ChunkID?
+            var count = 0, sorted = true, zero = false
+            while reader.next() {
+                if let previous, previous >= reader.chunk { sorted = false }
+                if reader.frequency == 0 { zero = true }
+                previous = reader.chunk
+                count += 1
+            }
+            if reader.isDamaged || count == 0 {
+                report("postings", key, "holds \(value.count) bytes that are not a whole list of postings (format \(format.rawValue))")
             }
             if !sorted { report("postings", key, "postings are not sorted by chunk") }
             if zero { report("postings", key, "a posting has frequency 0") }

@@ -4,10 +4,10 @@ internal import LMDBKit
 /// When and how index segments are merged: in size tiers, a few adjacent segments at a time,
 /// inside the group commit that wrote the newest of them.
 ///
-/// A segment's tier follows from its size (below 128 KiB, 512 KiB, 2 MiB; at or above that
+/// A segment's tier follows from its size (below 32 KiB, 128 KiB, 512 KiB; at or above that
 /// it is final and never merged again). After each new segment, while the newest `fanIn`
 /// segments share a tier, they become one — like the carries of a counter, so a posting is
-/// rewritten about once per tier. A merge therefore reads less than `fanIn` × 2 MiB, and a
+/// rewritten about once per tier. A merge therefore reads less than `fanIn` × 512 KiB, and a
 /// transaction's dirty pages (which LMDB keeps in memory until the commit) stay bounded
 /// however large the index grows. Merging a whole job's index at once, as this did before,
 /// held the entire index in one transaction: memory grew with the corpus.
@@ -16,12 +16,15 @@ internal import LMDBKit
 /// "newer segment wins" order that queries rely on is kept.
 enum PostingsMerge {
     static let fanIn = 4
-    /// Exclusive upper bounds of the mergeable tiers, in bytes.
-    static let tierLimits: [UInt64] = [128 << 10, 512 << 10, 2 << 20]
+    /// Exclusive upper bounds of the mergeable tiers, in bytes. They were four times these
+    /// when a posting took 20 bytes; with prefix-packed lists (3–7 bytes a posting) these
+    /// keep about as many postings per tier, so a posting is rewritten as often as before
+    /// and a query reads about as many final segments.
+    static let tierLimits: [UInt64] = [32 << 10, 128 << 10, 512 << 10]
 
-    /// The tier of a segment, `nil` when it is final (or its size is unknown).
+    /// The tier of a segment, `nil` when it is final (or its size or format is unknown).
     static func tier(of segment: PostingsSegments.Segment) -> Int? {
-        guard let bytes = segment.bytes else { return nil }
+        guard let bytes = segment.bytes, segment.format != nil else { return nil }
         return tierLimits.firstIndex { bytes < $0 }
     }
 
@@ -37,10 +40,12 @@ enum PostingsMerge {
     }
 
     /// Merges adjacent `segments` (oldest first) into the newest of them, term by term,
-    /// dropping postings of chunks that no longer exist; the others are removed.
+    /// dropping postings of chunks that no longer exist; the others are removed. The result
+    /// is `.prefixed`, whatever its inputs were.
     static func merge(_ segments: [PostingsSegments.Segment], job: String, in txn: WriteTransaction, store: PipelineStore) throws {
         guard segments.count > 1, let target = segments.last else { return }
         var liveness = ChunkLiveness()
+        var merged = PostingList.Writer()
         var bytes: UInt64 = 0
         // Each segment's next term, read with a fresh lookup (the writes below move pages).
         var heads: [(segment: UInt32, term: [UInt8])] = []
@@ -49,19 +54,22 @@ enum PostingsMerge {
                 heads.append((segment.number, term))
             }
         }
-        var lists: [[UInt8]] = []
+        let formats = Dictionary(segments.map { ($0.number, $0.format ?? .fixed) }, uniquingKeysWith: { first, _ in first })
+        var lists: [(bytes: [UInt8], format: PostingFormat)] = []
         while let smallest = heads.min(by: { $0.term.lexicographicallyPrecedes($1.term) })?.term {
             lists.removeAll(keepingCapacity: true)
             for head in heads where head.term == smallest {
-                if let list = try txn.get(store.postings, PostingsSegments.key(head.segment, smallest)) { lists.append(list) }
+                if let list = try txn.get(store.postings, PostingsSegments.key(head.segment, smallest)) {
+                    lists.append((list, formats[head.segment] ?? .fixed))
+                }
             }
-            let merged = try PostingList.merge(lists) { chunk in try liveness.exists(chunk, in: txn, store: store) }
+            try PostingList.merge(lists, into: &merged) { chunk in try liveness.exists(chunk, in: txn, store: store) }
             let key = PostingsSegments.key(target.number, smallest)
             if merged.isEmpty {
                 try txn.delete(store.postings, key)
             } else {
-                try txn.put(store.postings, key, merged)
-                bytes += UInt64(key.count + merged.count)
+                try txn.put(store.postings, key, merged.bytes)
+                bytes += UInt64(key.count + merged.bytes.count)
             }
             var advanced: [(segment: UInt32, term: [UInt8])] = []
             for head in heads {
@@ -76,25 +84,54 @@ enum PostingsMerge {
         for segment in segments.dropLast() {
             try PostingsSegments.remove(segment.number, in: txn, store: store)
         }
-        try PostingsSegments.register(PostingsSegments.Segment(number: target.number, job: job, bytes: bytes), in: txn, store: store)
+        try PostingsSegments.register(PostingsSegments.Segment(number: target.number, job: job, bytes: bytes, format: .prefixed), in: txn, store: store)
     }
 }
 
 /// Whether chunks still exist, each looked up once per merge.
+///
+/// A merge asks once per posting, so this is an open-addressing table over flat arrays with
+/// a multiplicative hash: a dictionary's seeded hashing was most of a merge's time.
 struct ChunkLiveness {
-    private var known: [ChunkID: Bool] = [:]
+    private var chunks: [PostingList.ChunkID]
+    /// Per slot: 0 empty, 1 the chunk exists, 2 it is gone.
+    private var states: [UInt8]
+    private var count = 0
 
-    /// A chunk id's 16 bytes as two words: hashed and compared without an array.
-    private struct ChunkID: Hashable {
-        let high: UInt64
-        let low: UInt64
+    init() {
+        chunks = Array(repeating: PostingList.ChunkID(), count: 1024)
+        states = Array(repeating: 0, count: 1024)
     }
 
-    mutating func exists(_ chunk: UnsafeRawBufferPointer, in txn: ReadTransaction, store: PipelineStore) throws -> Bool {
-        let id = ChunkID(high: chunk.loadUnaligned(as: UInt64.self), low: chunk.loadUnaligned(fromByteOffset: 8, as: UInt64.self))
-        if let answer = known[id] { return answer }
-        let answer = try txn.withValue(in: store.chunks, forKey: chunk) { $0 != nil }
-        known[id] = answer
+    mutating func exists(_ chunk: PostingList.ChunkID, in txn: ReadTransaction, store: PipelineStore) throws -> Bool {
+        var slot = Self.slot(of: chunk, mask: states.count - 1)
+        while states[slot] != 0 {
+            if chunks[slot] == chunk { return states[slot] == 1 }
+            slot = (slot + 1) & (states.count - 1)
+        }
+        let answer = try chunk.withBytes { key in try txn.withValue(in: store.chunks, forKey: key) { $0 != nil } }
+        chunks[slot] = chunk
+        states[slot] = answer ? 1 : 2
+        count += 1
+        if count * 2 > states.count { grow() }
         return answer
+    }
+
+    private static func slot(of chunk: PostingList.ChunkID, mask: Int) -> Int {
+        // Fibonacci hashing: the high bits of the product mix every bit of the id.
+        Int(truncatingIfNeeded: ((chunk.high ^ chunk.low) &* 0x9E37_79B9_7F4A_7C15) >> 32) & mask
+    }
+
+    private mutating func grow() {
+        let oldChunks = chunks, oldStates = states
+        chunks = Array(repeating: PostingList.ChunkID(), count: oldStates.count * 2)
+        states = Array(repeating: 0, count: oldStates.count * 2)
+        let mask = states.count - 1
+        for index in oldStates.indices where oldStates[index] != 0 {
+            var slot = Self.slot(of: oldChunks[index], mask: mask)
+            while states[slot] != 0 { slot = (slot + 1) & mask }
+            chunks[slot] = oldChunks[index]
+            states[slot] = oldStates[index]
+        }
     }
 }

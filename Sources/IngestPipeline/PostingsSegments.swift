@@ -4,11 +4,12 @@ internal import LMDBKit
 /// The BM25 inverted index as append-only segments.
 ///
 /// Each group commit of the index phase writes one new segment: for every term of the
-/// group's chunks, one entry `segment (u32 big-endian) · term` whose value packs the term's
-/// postings — `chunk id (16) · term frequency (u32)` each, sorted by chunk id. Segment numbers
-/// only grow, so a group's entries land at the end of the B-tree: a commit writes about the
-/// size of its own postings instead of rewriting pages across the whole index, which keeps
-/// disk writes and a transaction's dirty memory small.
+/// group's chunks, one entry `segment (u32 big-endian) · term` whose value is the term's
+/// posting list in that segment — chunk ids and term frequencies, sorted by chunk id, packed
+/// as the registry says (`PostingFormat`). Segment numbers only grow, so a group's entries
+/// land at the end of the B-tree: a commit writes about the size of its own postings instead
+/// of rewriting pages across the whole index, which keeps disk writes and a transaction's
+/// dirty memory small.
 ///
 /// A query reads a term's entry in every segment; where two segments list the same chunk,
 /// the newer one wins. Postings of chunks that were removed since (changed or deleted files)
@@ -31,6 +32,9 @@ enum PostingsSegments {
         /// The bytes of its entries, keys and values; `nil` for a segment registered before
         /// sizes were recorded (it is never merged).
         var bytes: UInt64?
+        /// How its lists are packed; `nil` when the registry names a format this build does
+        /// not know (a damaged entry): such a segment is neither read nor merged.
+        var format: PostingFormat? = .prefixed
     }
 
     // MARK: Writing
@@ -49,21 +53,24 @@ enum PostingsSegments {
             key.removeSubrange(prefixLength...)
             key.append(contentsOf: term)
             try key.withUnsafeBytes { keyBytes in
-                try list.withUnsafeBytes { value in try txn.put(store.postings, key: keyBytes, value: value) }
+                try list.withUnsafeBytes { value in try txn.putAppending(store.postings, key: keyBytes, value: value) }
             }
             bytes += UInt64(key.count + list.count)
         }
-        try register(Segment(number: number, job: job, bytes: bytes), in: txn, store: store)
+        try register(Segment(number: number, job: job, bytes: bytes, format: .prefixed), in: txn, store: store)
         try PostingsMerge.mergeNewest(job: job, in: txn, store: store)
     }
 
-    /// Lists `segment` in the registry, or updates its entry.
+    /// Lists `segment` in the registry, or updates its entry: `job · 0x00 · size (u64) ·
+    /// format (u8)`. Entries written before schema version 2 have no format byte (their
+    /// lists are `.fixed`), the oldest ones no size either.
     static func register(_ segment: Segment, in txn: WriteTransaction, store: PipelineStore) throws {
         var value = Array(segment.job.utf8)
         if let bytes = segment.bytes {
             // Job ids hold no 0x00, so it separates the size from the name.
             value.append(0)
             value.append(contentsOf: BigEndian.bytes(bytes))
+            if let format = segment.format, format != .fixed { value.append(format.rawValue) }
         }
         try txn.put(store.stats, registryPrefix + numberBytes(segment.number), value)
     }
@@ -83,11 +90,13 @@ enum PostingsSegments {
             let number = key.dropFirst(registryPrefix.count).reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
             var job = value[...]
             var bytes: UInt64?
-            if let separator = value.firstIndex(of: 0), value.count - separator == 9 {
+            var format: PostingFormat? = .fixed
+            if let separator = value.firstIndex(of: 0), value.count - separator == 9 || value.count - separator == 10 {
                 job = value[..<separator]
-                bytes = BigEndian.value(value[(separator + 1)...])
+                bytes = BigEndian.value(value[(separator + 1)...(separator + 8)])
+                if value.count - separator == 10, let last = value.last { format = PostingFormat(rawValue: last) }
             }
-            found.append(Segment(number: number, job: String(decoding: job, as: UTF8.self), bytes: bytes))
+            found.append(Segment(number: number, job: String(decoding: job, as: UTF8.self), bytes: bytes, format: format))
             return true
         }
         return found
@@ -97,10 +106,13 @@ enum PostingsSegments {
     static func postings(
         of term: [UInt8], segments: [Segment], in txn: ReadTransaction, store: PipelineStore
     ) throws -> [Posting] {
-        var byChunk: [HashedBytes: UInt32] = [:]
+        var byChunk: [PostingList.ChunkID: UInt32] = [:]
         for segment in segments {
-            guard let bytes = try txn.get(store.postings, key(segment.number, term)) else { continue }
-            for posting in decode(bytes) { byChunk[HashedBytes(posting.chunk)] = posting.frequency }
+            guard let format = segment.format, let bytes = try txn.get(store.postings, key(segment.number, term)) else { continue }
+            bytes.withUnsafeBytes { buffer in
+                var reader = PostingList.Reader(buffer, format: format)
+                while reader.next() { byChunk[reader.chunk] = reader.frequency }
+            }
         }
         return byChunk.map { Posting(chunk: $0.key.bytes, frequency: $0.value) }
     }
@@ -126,26 +138,25 @@ enum PostingsSegments {
         withUnsafeBytes(of: number.bigEndian) { Array($0) }
     }
 
-    /// The packed form, sorted by chunk id.
+    /// The `.prefixed` list of `postings`, sorted by chunk id (for one chunk listed twice,
+    /// the later posting). Chunk ids that are not 16 bytes are left out.
     static func encode(_ postings: [Posting]) -> [UInt8] {
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(postings.count * PostingList.stride)
+        var byChunk: [PostingList.ChunkID: UInt32] = [:]
         for posting in postings {
-            PostingList.append(chunk: posting.chunk, frequency: posting.frequency, to: &bytes)
+            if let chunk = PostingList.ChunkID(posting.chunk) { byChunk[chunk] = posting.frequency }
         }
-        return PostingList.sortedByChunk(bytes)
+        var writer = PostingList.Writer(reservingPostings: byChunk.count)
+        for (chunk, frequency) in byChunk.sorted(by: { $0.key < $1.key }) { writer.append(chunk, frequency: frequency) }
+        return writer.bytes
     }
 
-    static func decode(_ bytes: [UInt8]) -> [Posting] {
-        var postings: [Posting] = []
-        postings.reserveCapacity(bytes.count / PostingList.stride)
-        var offset = 0
-        while offset + PostingList.stride <= bytes.count {
-            let chunk = Array(bytes[offset..<(offset + 16)])
-            let frequency = bytes[(offset + 16)..<(offset + 20)].reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
-            postings.append(Posting(chunk: chunk, frequency: frequency))
-            offset += PostingList.stride
+    /// The postings of a list in `format`, up to any damage.
+    static func decode(_ bytes: [UInt8], format: PostingFormat) -> [Posting] {
+        bytes.withUnsafeBytes { buffer in
+            var reader = PostingList.Reader(buffer, format: format)
+            var postings: [Posting] = []
+            while reader.next() { postings.append(Posting(chunk: reader.chunk.bytes, frequency: reader.frequency)) }
+            return postings
         }
-        return postings
     }
 }

@@ -20,7 +20,13 @@ public final class JobStore: Sendable {
 
     /// The schema this build writes. A store with a newer one is refused; an older one is
     /// migrated in one transaction.
-    public static let schemaVersion: UInt32 = 1
+    ///
+    /// - 1: the first.
+    /// - 2: index segments may hold prefix-packed posting lists (the pipeline's
+    ///   `PostingFormat`); the segment registry says which. Version 1 stores need no
+    ///   rewrite — their segments stay readable and are repacked when merged — but a build
+    ///   that knows only version 1 must not open a store that has such segments.
+    public static let schemaVersion: UInt32 = 2
 
     /// The most journal lines kept per job; older ones are dropped as new ones come. A
     /// thousand lines hold years of nightly budget pauses and resumes.
@@ -155,7 +161,12 @@ public final class JobStore: Sendable {
                 return try environment.write { txn in try SchemaCheck.create(txn, migratingFrom: nil, now: clock()) }
             case .older(let version):
                 guard mode == .readWrite else {
-                    throw StoreError.damaged(path, "schema version \(version) needs a migration; run a write command first")
+                    // A reader can use an older store as it is when the migration only
+                    // marks it (it stays unmarked until a write command opens it).
+                    guard version >= SchemaCheck.oldestReadableAsIs, let existing = try StoreDatabases.openExisting(in: environment) else {
+                        throw StoreError.damaged(path, "schema version \(version) needs a migration; run a write command first")
+                    }
+                    return existing
                 }
                 logger.notice("migrating store", metadata: ["path": "\(path)", "from": "\(version)"])
                 return try environment.write { txn in try SchemaCheck.create(txn, migratingFrom: version, now: clock()) }
@@ -172,6 +183,9 @@ public final class JobStore: Sendable {
 
 /// Reads and writes the `meta` database: schema version, creation time, store id.
 enum SchemaCheck {
+    /// The oldest schema this build reads without migrating it: 1 → 2 rewrote no record.
+    static let oldestReadableAsIs: UInt32 = 1
+
     enum Finding {
         case empty
         case current
@@ -201,7 +215,7 @@ enum SchemaCheck {
     }
 
     /// Creates the databases and writes the meta records of a new store, or migrates an
-    /// older one (there is none yet: version 1 is the first).
+    /// older one (1 → 2 changes no record; see `JobStore.schemaVersion`).
     static func create(_ txn: WriteTransaction, migratingFrom version: UInt32?, now: Timestamp) throws -> StoreDatabases {
         guard let databases = try StoreDatabases.open(in: txn, create: true) else {
             throw LMDBError.badDatabase

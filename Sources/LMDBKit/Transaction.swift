@@ -225,6 +225,34 @@ public final class WriteTransaction: ReadTransaction {
         }
     }
 
+    /// Stores `value` under `key` like `put`, appending it when `key` sorts after every key
+    /// in the database.
+    ///
+    /// When a full last page takes one more entry, a plain put moves part of the page into
+    /// the new one; an append starts the new page with the new entry alone and leaves the
+    /// full page as it is. Keys written in ascending order (chunk ids, segment numbers) then
+    /// fill their pages: with values near a kilobyte, plain puts leave every page holding
+    /// two where three fit.
+    ///
+    /// Wraps `mdb_put` with `MDB_APPEND`, and a plain `mdb_put` when `key` does not sort last.
+    public func putAppending(_ database: Database, key: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer) throws {
+        var keyValue = clmdb_val(key.baseAddress, key.count)
+        var dataValue = clmdb_val(value.baseAddress, value.count)
+        let code = mdb_put(handle, database.dbi, &keyValue, &dataValue, UInt32(MDB_APPEND))
+        // MDB_KEYEXIST: the key does not sort after the last one; nothing was written.
+        guard code == MDB_KEYEXIST else { return try noteResult(code) }
+        try put(database, key: key, value: value)
+    }
+
+    /// `putAppending(_:key:value:)` for arrays.
+    public func putAppending(_ database: Database, _ key: [UInt8], _ value: [UInt8]) throws {
+        try key.withUnsafeBytes { keyBytes in
+            try value.withUnsafeBytes { valueBytes in
+                try putAppending(database, key: keyBytes, value: valueBytes)
+            }
+        }
+    }
+
     /// Deletes the entry under `key`.
     ///
     /// Wraps `mdb_del`.

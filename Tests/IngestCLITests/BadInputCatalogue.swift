@@ -200,9 +200,10 @@ enum BadInputCatalogue {
                  command: "ingest status", exitCode: 65, message: "schema version 9") { context in
             _ = try await context.submittedStore()
             try context.damage { image in
-                let pattern = Array("schema_version".utf8) + [0, 0, 0, 1]
-                for node in image.leafNodes(withKey: Array("schema_version".utf8)) {
-                    if let value = node.value, image.bytes[node.key.lowerBound..<value.upperBound].elementsEqual(pattern) {
+                // The stored version (a big-endian u32 below 9, whichever this build writes) → 9.
+                let key = Array("schema_version".utf8)
+                for node in image.leafNodes(withKey: key) {
+                    if let value = node.value, value.count == 4, image.bytes[value.lowerBound..<(value.upperBound - 1)].allSatisfy({ $0 == 0 }) {
                         image.bytes[value.upperBound - 1] = 9
                     }
                 }

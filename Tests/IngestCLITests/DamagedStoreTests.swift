@@ -63,7 +63,7 @@ struct DamagedStoreTests {
         let sandbox = try Sandbox()
         try await sandbox.submit(id: "old")
         let dataPath = sandbox.store + "/data.mdb"
-        // The `meta` record schema_version → u32 1 sits in a leaf node as key bytes directly
+        // The `meta` record schema_version → u32 sits in a leaf node as key bytes directly
         // followed by value bytes; LMDB keeps no page checksums, so patching it in place
         // yields a valid store that claims schema 9.
         let patched = try patchSchemaVersion(at: dataPath, to: 9)
@@ -96,14 +96,15 @@ struct DamagedStoreTests {
         #expect(id == "after")
     }
 
-    /// Rewrites every `schema_version` → 1 record in `path` to `version`; returns how many.
+    /// Rewrites every `schema_version` record in `path` (a big-endian u32 below 256: the
+    /// version this build writes) to `version`; returns how many.
     private func patchSchemaVersion(at path: String, to version: UInt8) throws -> Int {
         var data = try #require(fileBytes(path))
-        let pattern = Data("schema_version".utf8) + Data([0, 0, 0, 1])
+        let pattern = Data("schema_version".utf8) + Data([0, 0, 0])
         var count = 0
         var start = data.startIndex
-        while let range = data.range(of: pattern, in: start..<data.endIndex) {
-            data[range.upperBound - 1] = version
+        while let range = data.range(of: pattern, in: start..<data.endIndex), range.upperBound < data.endIndex {
+            data[range.upperBound] = version
             count += 1
             start = range.upperBound
         }

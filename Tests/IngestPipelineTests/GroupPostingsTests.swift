@@ -20,19 +20,19 @@ struct GroupPostingsTests {
     }
 
     /// What `forEachTermInOrder` must give: every term once, in byte order, with its postings
-    /// sorted by chunk id.
+    /// sorted by chunk id (a chunk added twice: its later posting).
     static func model(_ chunks: [(id: [UInt8], terms: [([UInt8], UInt32)])]) -> [([UInt8], [UInt8])] {
-        var lists: [[UInt8]: [UInt8]] = [:]
+        var lists: [[UInt8]: [PostingsSegments.Posting]] = [:]
         for chunk in chunks {
-            for (term, frequency) in chunk.terms { PostingList.append(chunk: chunk.id, frequency: frequency, to: &lists[term, default: []]) }
+            for (term, frequency) in chunk.terms { lists[term, default: []].append(PostingsSegments.Posting(chunk: chunk.id, frequency: frequency)) }
         }
-        return lists.keys.sorted { $0.lexicographicallyPrecedes($1) }.map { ($0, PostingList.sortedByChunk(lists[$0] ?? [])) }
+        return lists.keys.sorted { $0.lexicographicallyPrecedes($1) }.map { ($0, PostingsSegments.encode(lists[$0] ?? [])) }
     }
 
     static func grouped(_ chunks: [(id: [UInt8], terms: [([UInt8], UInt32)])], hash: @escaping ([UInt8]) -> Int) -> [([UInt8], [UInt8])] {
         var postings = GroupPostings(expectedTerms: 4)  // small, so the table grows many times
         for chunk in chunks {
-            postings.add(chunk: chunk.id, terms: ChunkTerms(counted: chunk.terms.map { (term: $0.0, frequency: $0.1) }, hash: hash))
+            postings.add(chunk: PostingList.ChunkID(chunk.id) ?? PostingList.ChunkID(), terms: ChunkTerms(counted: chunk.terms.map { (term: $0.0, frequency: $0.1) }, hash: hash))
         }
         var out: [([UInt8], [UInt8])] = []
         postings.forEachTermInOrder { term, list in out.append((Array(term), list)) }
@@ -66,6 +66,20 @@ struct GroupPostingsTests {
         let want = Self.model(chunks)
         #expect(got.map(\.0) == want.map(\.0))
         #expect(got.map(\.1) == want.map(\.1))
+    }
+
+    @Test("chunks already in id order, and a chunk added twice: listed once, with its later frequency", arguments: [false, true])
+    func orderedAndRepeated(repeatChunk: Bool) {
+        var chunks: [(id: [UInt8], terms: [([UInt8], UInt32)])] = (0..<50).map { number in
+            (id: Self.chunkID(number), terms: [(Array("a".utf8), UInt32(number + 1)), (Array("b\(number % 3)".utf8), UInt32(2))])
+        }
+        if repeatChunk { chunks.append((id: Self.chunkID(7), terms: [(Array("a".utf8), 99)])) }
+        let got = Self.grouped(chunks, hash: ChunkTerms.hash)
+        #expect(got.map(\.0) == Self.model(chunks).map(\.0))
+        #expect(got.map(\.1) == Self.model(chunks).map(\.1))
+        let listA = got.first { $0.0 == Array("a".utf8) }.map { PostingsSegments.decode($0.1, format: .prefixed) } ?? []
+        #expect(listA.count == 50)
+        #expect(listA.first { $0.chunk == Self.chunkID(7) }?.frequency == (repeatChunk ? 99 : 8))
     }
 
     @Test("ChunkTerms counts a text's tokens as the tokenizer cuts them")

@@ -18,6 +18,13 @@ struct SchemaStoreTests {
         return try environment.read { txn in try txn.get(meta, Array("schema_version".utf8)) }
     }
 
+    /// Writes `version` as the store's schema version, with LMDBKit directly.
+    static func storeSchemaVersion(_ version: UInt32, at path: String) throws {
+        let environment = try Environment.open(path: path)
+        let meta = try #require(try environment.openDatabase(named: "meta", create: false))
+        try environment.write { txn in try txn.put(meta, Array("schema_version".utf8), bigEndian(version)) }
+    }
+
     @Test("a new store records this build's schema version")
     func newStoreHasSchemaVersion() throws {
         try StoreFixture.withDirectory { directory in
@@ -32,13 +39,7 @@ struct SchemaStoreTests {
         try StoreFixture.withDirectory { directory in
             let path = directory.appending("store")
             let id = try StoreFixture.withStore(at: path) { store in try StoreFixture.submit(store, "job-1") }
-            do {
-                let environment = try Environment.open(path: path)
-                let meta = try #require(try environment.openDatabase(named: "meta", create: false))
-                try environment.write { txn in
-                    try txn.put(meta, Array("schema_version".utf8), Self.bigEndian(JobStore.schemaVersion + 1))
-                }
-            }
+            try Self.storeSchemaVersion(JobStore.schemaVersion + 1, at: path)
             let bytes = try StoreFixture.dataFile(path)
 
             let error = try #require(throws: StoreError.self) { _ = try JobStore.open(at: path, mode: mode) }
@@ -49,14 +50,29 @@ struct SchemaStoreTests {
             #expect(try Self.storedSchemaVersion(path) == Self.bigEndian(JobStore.schemaVersion + 1))
 
             // Putting the version back makes the store usable again, with its job.
-            do {
-                let environment = try Environment.open(path: path)
-                let meta = try #require(try environment.openDatabase(named: "meta", create: false))
-                try environment.write { txn in
-                    try txn.put(meta, Array("schema_version".utf8), Self.bigEndian(JobStore.schemaVersion))
-                }
-            }
+            try Self.storeSchemaVersion(JobStore.schemaVersion, at: path)
             #expect(try StoreFixture.reopened(path, id).status == .pending)
+        }
+    }
+
+    @Test("a version 1 store is read as it is and marked version 2 by the first write open")
+    func versionOneStore() throws {
+        try StoreFixture.withDirectory { directory in
+            let path = directory.appending("store")
+            let id = try StoreFixture.withStore(at: path) { store in try StoreFixture.submit(store, "job-1") }
+            try Self.storeSchemaVersion(1, at: path)
+            let bytes = try StoreFixture.dataFile(path)
+
+            do {
+                let reader = try JobStore.open(at: path, mode: .readOnly)
+                #expect(try reader.job(id)?.status == .pending)
+            }
+            #expect(try StoreFixture.dataFile(path) == bytes, "a read-only open changed data.mdb")
+            #expect(try Self.storedSchemaVersion(path) == Self.bigEndian(1))
+
+            #expect(try StoreFixture.reopened(path, id).status == .pending)
+            #expect(try Self.storedSchemaVersion(path) == Self.bigEndian(2))
+            #expect(JobStore.schemaVersion == 2)
         }
     }
 

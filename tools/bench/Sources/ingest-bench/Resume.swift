@@ -41,6 +41,8 @@ struct ResumeRow: Codable {
     var interruptedJobs: Int
     var how: String
     var trials: Int
+    /// In-process only: to the store and the pipeline's databases being open.
+    var medianToOpenMilliseconds: Double?
     /// Process start (or store open, in-process) to the runner's claim of the first job ("job … started").
     var medianToClaimMilliseconds: Double
     /// To the first item reaching a worker (in-process), or to the first resumed job's end (CLI).
@@ -97,8 +99,9 @@ enum ResumeBench {
 
     /// In-process: open the store, start a Runner with the built-in pipeline whose load
     /// worker notes its first item, stop as soon as it has one.
-    static func inProcessTrial(store path: String) async throws -> (claim: Double, firstItem: Double) {
+    static func inProcessTrial(store path: String) async throws -> (opened: Double, claim: Double, firstItem: Double) {
         let start = nowNS()
+        var opened: UInt64 = 0
         let firstItem = Locked<UInt64?>(nil)
         let claimed = Locked<UInt64?>(nil)
         let stop = StopController()
@@ -106,6 +109,7 @@ enum ResumeBench {
         do {
             let store = try JobStore.open(at: path)
             let pipelineStore = try PipelineStore(store)
+            opened = nowNS()
             let base = Pipeline.factory(pipelineStore, logger: noLogs)
             let factory: JobFactory = { job in
                 let definition = try base(job)
@@ -134,7 +138,7 @@ enum ResumeBench {
         }
         if let error = report.error { throw error }
         guard let first = firstItem.value, let claim = claimed.value else { throw BenchError("no item was resumed") }
-        return (Double(claim - start) / 1e6, Double(first - start) / 1e6)
+        return (Double(opened - start) / 1e6, Double(claim - start) / 1e6, Double(first - start) / 1e6)
     }
 
     static func indexScan(store path: String, completed: Int, interrupted: Int) throws -> IndexScanRow {
@@ -169,7 +173,7 @@ enum ResumeBench {
             scans.append(try indexScan(store: path, completed: completed, interrupted: interrupted))
         }
         var cli: [Int: [(claim: Double, firstJobDone: Double)]] = [:]
-        var inProcess: [Int: [(claim: Double, firstItem: Double)]] = [:]
+        var inProcess: [Int: [(opened: Double, claim: Double, firstItem: Double)]] = [:]
         // Interleave the store sizes so that background load hits both alike.
         for _ in 0..<trials {
             for completed in completedSizes {
@@ -189,7 +193,7 @@ enum ResumeBench {
             ))
             rows.append(ResumeRow(
                 completedJobs: completed, interruptedJobs: interrupted, how: "in-process Runner (store open →)",
-                trials: p.count, medianToClaimMilliseconds: median(p.map(\.claim)),
+                trials: p.count, medianToOpenMilliseconds: median(p.map(\.opened)), medianToClaimMilliseconds: median(p.map(\.claim)),
                 medianToFirstItemMilliseconds: median(p.map(\.firstItem)), minToFirstItemMilliseconds: p.map(\.firstItem).min() ?? .nan,
                 allToFirstItemMilliseconds: p.map(\.firstItem),
                 what: "first item = the load worker's first batch"

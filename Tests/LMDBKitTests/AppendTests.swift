@@ -1,0 +1,59 @@
+import Foundation
+import IngestTestSupport
+import Testing
+@testable import LMDBKit
+
+@Suite("Appending puts")
+struct AppendTests {
+    /// Pages in use after writing `count` kilobyte values under ascending keys, one
+    /// transaction each (as group commits write them).
+    static func pagesUsed(appending: Bool, count: Int, in directory: TemporaryDirectory, name: String) throws -> Int {
+        let path = directory.appending(name)
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: false)
+        let (environment, items) = try openWithDatabase(path, options: EnvironmentOptions(durability: .noSync))
+        let value = [UInt8](repeating: 7, count: 1052)
+        for start in stride(from: 0, to: count, by: 10) {
+            try environment.write { txn throws in
+                for number in start..<min(start + 10, count) {
+                    if appending {
+                        try txn.putAppending(items, bigEndian(UInt64(number)), value)
+                    } else {
+                        try txn.put(items, bigEndian(UInt64(number)), value)
+                    }
+                }
+            }
+        }
+        #expect(try environment.read { txn throws in try txn.count(items) } == count)
+        return environment.statistics().lastPage
+    }
+
+    @Test("ascending kilobyte values fill their pages: about two thirds of the pages plain puts use")
+    func fillsPages() throws {
+        try withTemporaryDirectory { directory throws in
+            let plain = try Self.pagesUsed(appending: false, count: 600, in: directory, name: "plain")
+            let appended = try Self.pagesUsed(appending: true, count: 600, in: directory, name: "appended")
+            // Three such entries fit a 4 KiB page; plain puts split a full page in half.
+            #expect(appended < plain * 3 / 4, "appended \(appended) pages, plain \(plain)")
+        }
+    }
+
+    @Test("a key that does not sort last is put in its place, and an existing one replaced")
+    func fallsBackToPut() throws {
+        try withTemporaryDirectory { directory throws in
+            let (environment, items) = try openWithDatabase(directory.path)
+            try environment.write { txn throws in
+                try txn.putAppending(items, bytes("b"), bytes("2"))
+                try txn.putAppending(items, bytes("c"), bytes("3"))
+                try txn.putAppending(items, bytes("a"), bytes("1"))
+                try txn.putAppending(items, bytes("c"), bytes("three"))
+                try txn.putAppending(items, bytes("b"), bytes("two"))
+            }
+            try environment.read { txn throws in
+                #expect(try txn.get(items, bytes("a")) == bytes("1"))
+                #expect(try txn.get(items, bytes("b")) == bytes("two"))
+                #expect(try txn.get(items, bytes("c")) == bytes("three"))
+                #expect(try txn.count(items) == 3)
+            }
+        }
+    }
+}
