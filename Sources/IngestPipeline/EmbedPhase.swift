@@ -4,36 +4,52 @@ internal import LMDBKit
 
 /// embed: turns chunk texts into vectors with the job's embedder, in batches.
 struct EmbedPhase: PhaseWorker {
+    /// A vector as the worker encoded it: the record the writer thread only has to put.
+    struct Output: Sendable {
+        let record: [UInt8]
+        let dimension: Int
+    }
+
     let store: PipelineStore
     let embedder: any Embedder
 
     var batchSize: Int { 32 }
 
-    func process(_ items: [WorkItem], job: JobContext) async throws -> [ItemOutcome<[Float]>] {
+    func process(_ items: [WorkItem], job: JobContext) async throws -> [ItemOutcome<Output>] {
         let chunks = try ChunkTexts.read(items.map(\.key), store: store)
         let present = chunks.indices.filter { chunks[$0] != nil }
         let results = try await embedder.embedEach(present.compactMap { chunks[$0]?.text })
         guard results.count == present.count else {
             throw EmbedderError(scope: .batch, message: "the embedder returned \(results.count) results for \(present.count) texts")
         }
-        var outcomes = [ItemOutcome<[Float]>](repeating: .failed(reason: "the chunk is gone from the store"), count: items.count)
+        var outcomes = [ItemOutcome<Output>](repeating: .failed(reason: "the chunk is gone from the store"), count: items.count)
         for (position, index) in present.enumerated() {
             switch results[position] {
-            case .success(let vector): outcomes[index] = .done(vector)
+            case .success(let vector):
+                let record = VectorRecord(embedder: embedder.identity, values: vector).encoded()
+                outcomes[index] = .done(Output(record: record, dimension: vector.count))
             case .failure(let error): outcomes[index] = .failed(reason: error.message)
             }
         }
         return outcomes
     }
 
-    /// The vector as stored: four bytes a dimension, plus its key and header.
-    func outputBytes(_ output: [Float]) -> Int { output.count * 4 + 64 }
+    /// The record, plus its key.
+    func outputBytes(_ output: Output) -> Int { output.record.count + 32 }
 
-    func commit(_ output: [Float], for item: WorkItem, job: JobContext, into batch: StoreBatch) throws -> [WorkItem] {
-        let record = VectorRecord(embedder: embedder.identity, values: output)
-        try batch.transaction.putAppending(store.vectors, item.key, record.encoded())
+    func commit(_ output: Output, for item: WorkItem, job: JobContext, into batch: StoreBatch) throws -> [WorkItem] {
+        try commitGroup([(output, item)], job: job, into: batch)[0]
+    }
+
+    func commitGroup(_ done: [(output: Output, item: WorkItem)], job: JobContext, into batch: StoreBatch) throws -> [[WorkItem]] {
+        let txn = batch.transaction
+        for (output, item) in done {
+            try txn.putAppending(store.vectors, item.key, output.record)
+        }
         // Search needs to know which embedders made the stored vectors, to embed a query alike.
-        try batch.transaction.put(store.stats, IndexStatistics.embedderKey(embedder.identity), BigEndian.bytes(UInt64(output.count)))
-        return [WorkItem(key: item.key)]
+        if let last = done.last {
+            try txn.put(store.stats, IndexStatistics.embedderKey(embedder.identity), BigEndian.bytes(UInt64(last.output.dimension)))
+        }
+        return done.map { [WorkItem(key: $0.item.key)] }
     }
 }

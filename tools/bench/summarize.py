@@ -83,12 +83,13 @@ def resume(report):
 
 
 def ingestion(report):
-    out = ["| corpus | MiB | files | how | sync | workers | s | MiB/s | chunks/s | cores used | peak RssAnon MiB | peak RssFile MiB | write_bytes MiB / MiB | device MiB / MiB | store MiB | status |",
-           "|---|---:|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
+    out = ["| corpus | MiB | files | how | sync | workers | s | MiB/s | chunks/s | cores used | peak RssAnon MiB | median RssAnon MiB | peak RssFile MiB | write_bytes MiB / MiB | device MiB / MiB | store MiB | status |",
+           "|---|---:|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
     for r in report["ingestion"]:
-        out.append(f"| {r['corpus']} | {f(r['corpusMiB'], 1)} | {f(r['files'])} | {r['how']} | {r['durability']} | {r['workers']} | "
+        how = r['how'] + (f" (median of {r['runs']})" if r.get('runs', 1) > 1 else "")
+        out.append(f"| {r['corpus']} | {f(r['corpusMiB'], 1)} | {f(r['files'])} | {how} | {r['durability']} | {r['workers']} | "
                    f"{f(r['seconds'], 1)} | {f(r['mibPerSecond'], 2)} | {f(r['chunksPerSecond'])} | {f(r['coresUsed'], 2)} | "
-                   f"{f(r.get('peakRssAnonMiB'), 1)} | {f(r.get('peakRssFileMiB'), 1)} | {f(r['writtenMiBPerMiB'], 1)} | {f(r.get('deviceWrittenMiBPerMiB'), 1)} | {f(r['storeMiB'])} | {r['jobStatus']} |")
+                   f"{f(r.get('peakRssAnonMiB'), 1)} | {f(r.get('medianRssAnonMiB'), 1)} | {f(r.get('peakRssFileMiB'), 1)} | {f(r['writtenMiBPerMiB'], 1)} | {f(r.get('deviceWrittenMiBPerMiB'), 1)} | {f(r['storeMiB'])} | {r['jobStatus']} |")
     return "\n".join(out)
 
 

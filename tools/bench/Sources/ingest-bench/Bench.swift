@@ -195,10 +195,22 @@ struct Suite: AsyncParsableCommand {
                     report.ingestion.append(row)
                 }
                 for workers in inProcessWorkers {
-                    for durability in [EnvironmentOptions.Durability.full, .noSync] {
-                        let row = try await IngestBenchSection.inProcess(source, workers: workers, durability: durability, storePath: store, device: machine.blockDevice)
-                        log("ingest: \(source.name) in-process \(row.durability) w\(workers): \(fmt(row.mibPerSecond, 2)) MiB/s")
-                        report.ingestion.append(row)
+                    // Runs of a second or two swing with the machine's load more than the 10%
+                    // that full sync may cost: repeat them, full sync and MDB_NOSYNC taking
+                    // turns, and keep each side's median run.
+                    let repeats = source.mib < 50 ? 3 : 1
+                    var runs: [[IngestRow]] = [[], []]
+                    for _ in 0..<repeats {
+                        for (side, durability) in [EnvironmentOptions.Durability.full, .noSync].enumerated() {
+                            let row = try await IngestBenchSection.inProcess(source, workers: workers, durability: durability, storePath: store, device: machine.blockDevice)
+                            log("ingest: \(source.name) in-process \(row.durability) w\(workers): \(fmt(row.mibPerSecond, 2)) MiB/s")
+                            runs[side].append(row)
+                        }
+                    }
+                    for side in runs {
+                        var median = side.sorted { $0.seconds < $1.seconds }[side.count / 2]
+                        median.runs = side.count
+                        report.ingestion.append(median)
                     }
                 }
                 removeTree(store)
@@ -329,6 +341,12 @@ enum Targets {
                 checks.append(TargetCheck(
                     target: "peak RssAnon within 10% between corpus sizes", measured: "\(fmt(a)) → \(fmt(b)) MiB (\(fmt(change * 100, 1))%, \(small.corpus) → \(large.corpus), 2 workers)",
                     met: abs(change) <= 0.10, note: ""))
+                if let c = small.medianRssAnonMiB, let d = large.medianRssAnonMiB {
+                    let steady = (d - c) / c
+                    checks.append(TargetCheck(
+                        target: "median RssAnon within 10% between corpus sizes (the steady state; not the issue's wording)",
+                        measured: "\(fmt(c)) → \(fmt(d)) MiB (\(fmt(steady * 100, 1))%)", met: abs(steady) <= 0.10, note: ""))
+                }
             }
         }
         return checks

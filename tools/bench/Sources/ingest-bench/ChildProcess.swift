@@ -138,13 +138,21 @@ func selfExecutable() -> String {
 }
 
 /// Samples a process's /proc/PID/status on a thread: the high-water marks of RssAnon and
-/// RssFile, and the kernel's own VmHWM (peak RSS of the current image, all kinds).
+/// RssFile, the kernel's own VmHWM (peak RSS of the current image, all kinds), and the median
+/// RssAnon sample — the steady state, which a high-water mark over a longer run overstates
+/// by whatever transient it happened to catch.
 final class MemorySampler: Sendable {
     struct Peaks: Sendable {
         var anonKiB: UInt64 = 0
         var fileKiB: UInt64 = 0
         var hwmKiB: UInt64 = 0
         var samples = 0
+        var anonSamplesKiB: [UInt64] = []
+
+        var medianAnonKiB: UInt64 {
+            let sorted = anonSamplesKiB.sorted()
+            return sorted.isEmpty ? 0 : sorted[sorted.count / 2]
+        }
     }
 
     private let done = StopFlag()
@@ -170,6 +178,7 @@ final class MemorySampler: Sendable {
                             $0.fileKiB = max($0.fileKiB, file)
                             $0.hwmKiB = max($0.hwmKiB, hwm)
                             $0.samples += 1
+                            $0.anonSamplesKiB.append(anon)
                         }
                     }
                 }

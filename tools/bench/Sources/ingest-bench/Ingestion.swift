@@ -107,6 +107,8 @@ struct IngestRow: Codable {
     var cpuSeconds: Double
     var coresUsed: Double
     var peakRssAnonMiB: Double?
+    /// The median RssAnon sample of the run (CLI runs only).
+    var medianRssAnonMiB: Double? = nil
     var peakRssFileMiB: Double?
     /// rusage ru_oublock × 512 (CLI) or /proc/self/io write_bytes (in-process): the kernel
     /// charges a whole page-cache folio when it is dirtied, so with large folios this
@@ -119,6 +121,8 @@ struct IngestRow: Codable {
     /// Sectors written on the data directory's block device during the run (whole device:
     /// includes the file system's own writes and any other process's).
     var deviceWrittenMiBPerMiB: Double = 0
+    /// How many runs this row is the median of (short in-process runs are repeated).
+    var runs: Int = 1
 }
 
 enum IngestBenchSection {
@@ -163,7 +167,7 @@ enum IngestBenchSection {
             corpus: source.name, corpusMiB: source.mib, files: source.files, how: "cli", durability: "full", workers: workers,
             seconds: wall, mibPerSecond: source.mib / wall, chunks: chunks, chunksPerSecond: Double(chunks) / wall,
             cpuSeconds: cpu, coresUsed: cpu / wall,
-            peakRssAnonMiB: anonMiB, peakRssFileMiB: fileMiB,
+            peakRssAnonMiB: anonMiB, medianRssAnonMiB: Double(peaks.medianAnonKiB) / 1024, peakRssFileMiB: fileMiB,
             writtenBytes: result.exit.writtenBytes, writtenMiBPerMiB: writtenMiBPerMiB,
             storeMiB: storeSize(storePath), jobStatus: status, itemsFailed: failed,
             deviceWrittenMiBPerMiB: deviceMiBPerMiB
@@ -216,12 +220,12 @@ enum IngestBenchSection {
 
     static func tableText(_ rows: [IngestRow]) -> String {
         table(
-            ["corpus", "MiB", "how", "sync", "workers", "s", "MiB/s", "chunks/s", "cores", "peak anon MiB", "peak file MiB", "write_bytes MiB/MiB", "device MiB/MiB", "status"],
+            ["corpus", "MiB", "how", "sync", "workers", "s", "MiB/s", "chunks/s", "cores", "peak anon MiB", "median anon MiB", "peak file MiB", "write_bytes MiB/MiB", "device MiB/MiB", "status"],
             rows.map { row in
                 [
-                    row.corpus, fmt(row.corpusMiB), row.how, row.durability, String(row.workers), fmt(row.seconds, 2),
+                    row.corpus, fmt(row.corpusMiB), row.how + (row.runs > 1 ? " (median of \(row.runs))" : ""), row.durability, String(row.workers), fmt(row.seconds, 2),
                     fmt(row.mibPerSecond, 2), fmtInt(row.chunksPerSecond), fmt(row.coresUsed, 2),
-                    row.peakRssAnonMiB.map { fmt($0) } ?? "-", row.peakRssFileMiB.map { fmt($0) } ?? "-",
+                    row.peakRssAnonMiB.map { fmt($0) } ?? "-", row.medianRssAnonMiB.map { fmt($0) } ?? "-", row.peakRssFileMiB.map { fmt($0) } ?? "-",
                     fmt(row.writtenMiBPerMiB, 2), fmt(row.deviceWrittenMiBPerMiB, 2), row.jobStatus + (row.itemsFailed > 0 ? " (\(row.itemsFailed) failed)" : ""),
                 ]
             }
