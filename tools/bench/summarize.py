@@ -70,11 +70,11 @@ def reads(report):
 
 
 def resume(report):
-    out = ["| completed jobs | how | trials | to claim, median ms | to first item, median ms | min ms | all trials ms |",
-           "|---:|---|---:|---:|---:|---:|---|"]
+    out = ["| completed jobs | how | trials | to store open, median ms | to claim, median ms | to first item, median ms | min ms | all trials ms |",
+           "|---:|---|---:|---:|---:|---:|---:|---|"]
     for r in report["resume"]:
         trials = ", ".join(f"{x:.1f}" for x in r["allToFirstItemMilliseconds"])
-        out.append(f"| {f(r['completedJobs'])} | {r['how']} | {r['trials']} | {f(r['medianToClaimMilliseconds'], 1)} | "
+        out.append(f"| {f(r['completedJobs'])} | {r['how']} | {r['trials']} | {f(r.get('medianToOpenMilliseconds'), 1)} | {f(r['medianToClaimMilliseconds'], 1)} | "
                    f"{f(r['medianToFirstItemMilliseconds'], 1)} | {f(r['minToFirstItemMilliseconds'], 1)} | {trials} |")
     out += ["", "| completed | interrupted | running+pending ids from `by_status`, median µs | all ids from `jobs`, median µs |", "|---:|---:|---:|---:|"]
     for r in report["resumeIndexScans"]:
