@@ -12,7 +12,6 @@ extension PostingList {
         private(set) var isDamaged = false
         /// Whether the last `next()` read a posting.
         private(set) var hasPosting = false
-        private var isFirst = true
 
         init(_ bytes: UnsafeRawBufferPointer, format: PostingFormat) {
             self.bytes = bytes
@@ -46,6 +45,8 @@ extension PostingList {
             case .prefixed:
                 let shared = Int(bytes[offset])
                 let end = offset + 1 + chunkBytes - shared
+                // The first posting (right after the version byte) has nothing to share.
+                let isFirst = offset == 1
                 guard shared <= chunkBytes, !(isFirst && shared != 0), end <= bytes.count else {
                     isDamaged = true
                     return false
@@ -65,7 +66,6 @@ extension PostingList {
                 frequency = value
                 offset += length
             }
-            isFirst = false
             return true
         }
 

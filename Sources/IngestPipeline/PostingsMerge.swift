@@ -41,26 +41,25 @@ enum PostingsMerge {
 
     /// Merges adjacent `segments` (oldest first) into the newest of them, term by term,
     /// dropping postings of chunks that no longer exist; the others are removed. The result
-    /// is `.prefixed`, whatever its inputs were.
+    /// is `.prefixed`, whatever its inputs were. Segments of an unknown format are never merged.
     static func merge(_ segments: [PostingsSegments.Segment], job: String, in txn: WriteTransaction, store: PipelineStore) throws {
-        guard segments.count > 1, let target = segments.last else { return }
+        guard segments.count > 1, let target = segments.last, segments.allSatisfy({ $0.format != nil }) else { return }
         var liveness = ChunkLiveness()
         var merged = PostingList.Writer()
         var bytes: UInt64 = 0
         // Each segment's next term, read with a fresh lookup (the writes below move pages).
-        var heads: [(segment: UInt32, term: [UInt8])] = []
+        var heads: [(segment: UInt32, format: PostingFormat, term: [UInt8])] = []
         for segment in segments {
-            if let term = try PostingsSegments.firstTerm(in: segment.number, after: nil, txn: txn, store: store) {
-                heads.append((segment.number, term))
+            if let format = segment.format, let term = try PostingsSegments.firstTerm(in: segment.number, after: nil, txn: txn, store: store) {
+                heads.append((segment.number, format, term))
             }
         }
-        let formats = Dictionary(segments.map { ($0.number, $0.format ?? .fixed) }, uniquingKeysWith: { first, _ in first })
         var lists: [(bytes: [UInt8], format: PostingFormat)] = []
         while let smallest = heads.min(by: { $0.term.lexicographicallyPrecedes($1.term) })?.term {
             lists.removeAll(keepingCapacity: true)
             for head in heads where head.term == smallest {
                 if let list = try txn.get(store.postings, PostingsSegments.key(head.segment, smallest)) {
-                    lists.append((list, formats[head.segment] ?? .fixed))
+                    lists.append((list, head.format))
                 }
             }
             try PostingList.merge(lists, into: &merged) { chunk in try liveness.exists(chunk, in: txn, store: store) }
@@ -71,12 +70,12 @@ enum PostingsMerge {
                 try txn.put(store.postings, key, merged.bytes)
                 bytes += UInt64(key.count + merged.bytes.count)
             }
-            var advanced: [(segment: UInt32, term: [UInt8])] = []
+            var advanced: [(segment: UInt32, format: PostingFormat, term: [UInt8])] = []
             for head in heads {
                 if head.term != smallest {
                     advanced.append(head)
                 } else if let next = try PostingsSegments.firstTerm(in: head.segment, after: smallest, txn: txn, store: store) {
-                    advanced.append((head.segment, next))
+                    advanced.append((head.segment, head.format, next))
                 }
             }
             heads = advanced

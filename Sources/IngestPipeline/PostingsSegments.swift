@@ -91,7 +91,8 @@ enum PostingsSegments {
             var job = value[...]
             var bytes: UInt64?
             var format: PostingFormat? = .fixed
-            if let separator = value.firstIndex(of: 0), value.count - separator == 9 || value.count - separator == 10 {
+            // After the separator: the size (8 bytes), then the format byte if any.
+            if let separator = value.firstIndex(of: 0), [9, 10].contains(value.count - separator) {
                 job = value[..<separator]
                 bytes = BigEndian.value(value[(separator + 1)...(separator + 8)])
                 if value.count - separator == 10, let last = value.last { format = PostingFormat(rawValue: last) }
