@@ -73,8 +73,7 @@ struct ChunkPhase: PhaseWorker {
         for chunk in output.chunks {
             let id = PipelineKeys.chunkID(collection: collection, document: document.sequence, ordinal: chunk.ordinal)
             let record = ChunkRecord(
-                collection: collection, relativePath: relativePath, ordinal: UInt32(chunk.ordinal), text: chunk.text,
-                tokenCount: 0, indexed: false
+                collection: collection, relativePath: relativePath, ordinal: UInt32(chunk.ordinal), text: chunk.text
             )
             try txn.putAppending(store.chunks, id, record.encoded())
             handedOn.append(WorkItem(key: id))

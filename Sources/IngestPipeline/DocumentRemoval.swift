@@ -1,8 +1,8 @@
 internal import IngestStore
 internal import LMDBKit
 
-/// Removes what the pipeline stored for a document: its chunks and vectors, and their share
-/// of the index statistics. Their postings stay in the index segments until the next merge;
+/// Removes what the pipeline stored for a document: its chunks, their index marks and
+/// vectors, and their share of the index statistics. Their postings stay in the index segments until the next merge;
 /// queries skip them because the chunks are gone. Used when a file changed (before its
 /// new chunks are written) and when it was deleted from the source.
 enum DocumentRemoval {
@@ -22,8 +22,8 @@ enum DocumentRemoval {
         }
         for (id, chunk) in stored {
             guard let chunk else { continue }
-            if chunk.indexed {
-                try IndexStatistics.add(chunks: -1, tokens: -Int64(chunk.tokenCount), in: txn, store: store)
+            if let tokens = try IndexedChunks.unmark(id, record: chunk, in: txn, store: store) {
+                try IndexStatistics.add(chunks: -1, tokens: -Int64(tokens), in: txn, store: store)
             }
             try txn.delete(store.vectors, id)
             try txn.delete(store.chunks, id)

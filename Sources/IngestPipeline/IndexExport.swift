@@ -61,7 +61,8 @@ public struct IndexExport: Sendable {
                     try body(ExportedChunk(
                         source: source, document: chunk.relativePath, ordinal: ordinal,
                         textHash: SHA256.hexDigest(Array(chunk.text.utf8)),
-                        vectorHash: vector.map { SHA256.hexDigest($0.valueBytes) } ?? "", indexed: chunk.indexed
+                        vectorHash: vector.map { SHA256.hexDigest($0.valueBytes) } ?? "",
+                        indexed: try IndexedChunks.tokenCount(of: id, in: txn, store: store) != nil
                     ))
                 }
                 return true

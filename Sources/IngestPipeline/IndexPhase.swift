@@ -4,7 +4,8 @@ internal import IngestStore
 internal import LMDBKit
 
 /// index: the BM25 inverted index — each group of chunks becomes one append-only postings
-/// segment (see `PostingsSegments`) — and each chunk's length in the index statistics.
+/// segment (see `PostingsSegments`) — and each chunk's length, marked in `IndexedChunks` and
+/// added to the index statistics.
 struct IndexPhase: PhaseWorker {
     /// A chunk's terms, counted and hashed by the worker.
     typealias Output = ChunkTerms
@@ -36,17 +37,18 @@ struct IndexPhase: PhaseWorker {
         var postings = GroupPostings(expectedTerms: done.reduce(0) { $0 + $1.output.count } / 4)
         var newChunks = 0, newTokens: Int64 = 0
         for (output, item) in done {
-            guard let id = PostingList.ChunkID(item.key), let bytes = try txn.get(store.chunks, item.key),
-                var chunk = ChunkRecord(decoding: bytes)
-            else { continue }
-            postings.add(chunk: id, terms: output)
-            if !chunk.indexed {
-                newChunks += 1
-                newTokens += Int64(output.tokenCount)
+            guard let id = PostingList.ChunkID(item.key) else { continue }
+            // Only the chunk's mark is written, not its record: see `IndexedChunks`.
+            switch try IndexedChunks.standing(of: item.key, in: txn, store: store) {
+            case .gone: continue
+            case .countedInRecord: break
+            case .stored:
+                if try IndexedChunks.mark(item.key, tokenCount: output.tokenCount, in: txn, store: store) {
+                    newChunks += 1
+                    newTokens += Int64(output.tokenCount)
+                }
             }
-            chunk.indexed = true
-            chunk.tokenCount = output.tokenCount
-            try txn.put(store.chunks, item.key, chunk.encoded())
+            postings.add(chunk: id, terms: output)
         }
         if newChunks > 0 {
             try IndexStatistics.add(chunks: Int64(newChunks), tokens: newTokens, in: txn, store: store)

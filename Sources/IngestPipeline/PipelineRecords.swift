@@ -109,47 +109,57 @@ struct DocumentRecord: Equatable {
 }
 
 /// One chunk of a document, as searched and exported.
+///
+/// Layout 2 holds the chunk's place and text. Layout 1, written before schema version 3,
+/// also held the chunk's token count and whether the index counted it: the index phase
+/// rewrote the whole record, text and all, to set them. Those marks now live in
+/// `IndexedChunks`; a layout 1 record is read as it is, and its mark still counts.
 struct ChunkRecord: Equatable {
-    static let version: UInt8 = 1
+    static let version: UInt8 = 2
     var collection: [UInt8]
     var relativePath: String
     var ordinal: UInt32
     var text: String
-    /// Tokens in the text (BM25's document length); set by the index phase.
-    var tokenCount: UInt32
-    /// Whether the index phase counted this chunk in the index statistics.
-    var indexed: Bool
+    /// For a layout 1 record that the index counted: the token count it stored. `nil` for
+    /// every record written since (see `IndexedChunks`).
+    var legacyTokenCount: UInt32?
 
     func encoded() -> [UInt8] {
         var bytes: [UInt8] = [Self.version]
+        bytes.reserveCapacity(1 + 8 + 8 + relativePath.utf8.count + 8 + 8 + text.utf8.count)
         bytes.append(contentsOf: collection)
         appendString(relativePath, to: &bytes)
         appendUInt64(UInt64(ordinal), to: &bytes)
-        appendUInt64(UInt64(tokenCount), to: &bytes)
-        bytes.append(indexed ? 1 : 0)
         appendString(text, to: &bytes)
         return bytes
     }
 
-    init(collection: [UInt8], relativePath: String, ordinal: UInt32, text: String, tokenCount: UInt32, indexed: Bool) {
+    init(collection: [UInt8], relativePath: String, ordinal: UInt32, text: String, legacyTokenCount: UInt32? = nil) {
         self.collection = collection
         self.relativePath = relativePath
         self.ordinal = ordinal
         self.text = text
-        self.tokenCount = tokenCount
-        self.indexed = indexed
+        self.legacyTokenCount = legacyTokenCount
     }
 
     init?(decoding bytes: some Collection<UInt8>) {
         var reader = FieldReader(Array(bytes))
-        guard reader.byte() == Self.version, let collection = reader.bytes(8), let path = reader.string(),
-            let ordinal = reader.uint32(), let tokens = reader.uint32(), let indexed = reader.flag(),
-            let text = reader.string(), reader.atEnd
+        let layout = reader.byte()
+        guard layout == Self.version || layout == 1, let collection = reader.bytes(8), let path = reader.string(),
+            let ordinal = reader.uint32()
         else { return nil }
-        self.init(
-            collection: collection, relativePath: path, ordinal: ordinal, text: text, tokenCount: tokens, indexed: indexed
-        )
+        var legacyTokenCount: UInt32?
+        if layout == 1 {
+            guard let tokens = reader.uint32(), let indexed = reader.flag() else { return nil }
+            legacyTokenCount = indexed ? tokens : nil
+        }
+        guard let text = reader.string(), reader.atEnd else { return nil }
+        self.init(collection: collection, relativePath: path, ordinal: ordinal, text: text, legacyTokenCount: legacyTokenCount)
     }
+
+    /// Whether `bytes` (a stored record, read in place) has layout 1, whose fields may hold
+    /// an index mark; the writer decodes only those.
+    static func hasLegacyLayout(_ bytes: UnsafeRawBufferPointer) -> Bool { bytes.first == 1 }
 }
 
 /// A stored vector: which embedder made it, and its floats.

@@ -8,6 +8,7 @@ internal import LMDBKit
 /// |---|---|---|
 /// | `documents` | collection (8) · relative path | `DocumentRecord` |
 /// | `chunks` | chunk id (16) | `ChunkRecord` |
+/// | `indexed_chunks` | chunk id (16) | the chunk's token count, u32 big-endian: the index counted it (see `IndexedChunks`) |
 /// | `postings` | segment (u32) · term | the term's postings in that segment, sorted by chunk id and packed as the segment's registry entry says (see `PostingsSegments`, `PostingFormat`) |
 /// | `vectors` | chunk id | embedder identity, dimension, float32 little-endian |
 /// | `index_stats` | name | u64 |
@@ -21,6 +22,9 @@ public struct PipelineStore: Sendable {
     let postings: Database
     let vectors: Database
     let stats: Database
+    /// `nil` only in a store from before schema version 3 opened read-only: there every
+    /// index mark is still in its chunk record.
+    let indexedChunks: Database?
 
     /// Opens the pipeline's databases in `store`, creating them when the store is writable.
     /// - Throws: `StoreError` when they are missing from a read-only store.
@@ -42,6 +46,11 @@ public struct PipelineStore: Sendable {
         postings = try open("postings")
         vectors = try open("vectors")
         stats = try open("index_stats")
+        do {
+            indexedChunks = try store.environment.openDatabase(named: "indexed_chunks", create: create)
+        } catch let error as LMDBError {
+            throw StoreError.lmdb(store.path, error)
+        }
     }
 
     /// Whether the store holds the pipeline's databases at all (a store only a host used does not).

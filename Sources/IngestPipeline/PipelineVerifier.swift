@@ -7,8 +7,9 @@ internal import LMDBKit
 /// LMDB keeps no checksums, so a flipped bit in a value is found only when it breaks a
 /// record's layout or an invariant the pipeline keeps: a document's chunks are exactly its
 /// ordinals, a chunk names its document, the index statistics count the indexed chunks and
-/// their tokens, a chunk's token count matches its text, vectors have their embedder's
-/// dimension and finite values, postings are sorted and name registered segments.
+/// their tokens, every index mark names a stored chunk, a chunk's token count matches its
+/// text, vectors have their embedder's dimension and finite values, postings are sorted and
+/// name registered segments.
 public enum PipelineVerifier {
     /// Checks every pipeline record in one read transaction (a consistent snapshot).
     /// - Returns: The inconsistencies found; empty when the index is sound.
@@ -20,6 +21,7 @@ public enum PipelineVerifier {
             }
             let chunks = try verifyChunks(store, in: txn, report: report)
             try verifyDocuments(store, chunksByDocument: chunks.byDocument, in: txn, report: report)
+            try verifyMarks(store, in: txn, report: report)
             let embedders = try verifyStatistics(store, indexed: chunks.indexed, in: txn, report: report)
             try verifyVectors(store, embedders: embedders, in: txn, report: report)
             try verifyPostings(store, in: txn, report: report)
@@ -61,18 +63,39 @@ public enum PipelineVerifier {
             }
             let seen = summary.byDocument[version] ?? (0, -1)
             summary.byDocument[version] = (seen.count + 1, max(seen.highest, ordinal))
-            if chunk.indexed {
+            let mark = try store.indexedChunks.flatMap { try txn.get($0, Array(key)) }
+            if mark != nil, chunk.legacyTokenCount != nil {
+                report("chunks", key, "is counted twice: in its record (layout 1) and in indexed_chunks")
+            }
+            if let counted = mark.map({ IndexedChunks.decode($0) ?? 0 }) ?? chunk.legacyTokenCount {
                 summary.indexed.chunks += 1
-                summary.indexed.tokens += UInt64(chunk.tokenCount)
+                summary.indexed.tokens += UInt64(counted)
                 var tokens: UInt32 = 0
                 Tokenizer.forEachToken(in: chunk.text) { _ in tokens += 1 }
-                if tokens != chunk.tokenCount {
-                    report("chunks", key, "its text has \(tokens) tokens but the index counted \(chunk.tokenCount)")
+                if tokens != counted {
+                    report("chunks", key, "its text has \(tokens) tokens but the index counted \(counted)")
                 }
             }
             return true
         }
         return summary
+    }
+
+    /// Every mark names a stored chunk and holds a token count (the chunk walk compares it
+    /// with the text).
+    private static func verifyMarks(
+        _ store: PipelineStore, in txn: ReadTransaction, report: (String, UnsafeRawBufferPointer, String) -> Void
+    ) throws {
+        guard let marks = store.indexedChunks else { return }
+        try txn.scan(marks) { key, value in
+            if IndexedChunks.decode(value) == nil {
+                report("indexed_chunks", key, "value is \(value.count) bytes, not a 4-byte token count")
+            }
+            if try !txn.contains(store.chunks, Array(key)) {
+                report("indexed_chunks", key, "marks a chunk that is not stored")
+            }
+            return true
+        }
     }
 
     private static func verifyDocuments(

@@ -100,10 +100,8 @@ public struct SearchEngine: Sendable {
                 if let known = lengths[posting.chunk] {
                     length = known
                 } else {
-                    guard let chunk = try txn.get(store.chunks, posting.chunk).flatMap(ChunkRecord.init(decoding:)) else {
-                        continue
-                    }
-                    length = Double(chunk.tokenCount)
+                    guard let tokens = try IndexedChunks.tokenCount(of: posting.chunk, in: txn, store: store) else { continue }
+                    length = Double(tokens)
                     lengths[posting.chunk] = length
                 }
                 postings.append((posting.chunk, Double(posting.frequency), length))

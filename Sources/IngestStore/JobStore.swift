@@ -26,7 +26,12 @@ public final class JobStore: Sendable {
     ///   `PostingFormat`); the segment registry says which. Version 1 stores need no
     ///   rewrite — their segments stay readable and are repacked when merged — but a build
     ///   that knows only version 1 must not open a store that has such segments.
-    public static let schemaVersion: UInt32 = 2
+    /// - 3: the index phase marks the chunks it counted in the pipeline's `indexed_chunks`
+    ///   database instead of rewriting each chunk's record. Older stores need no rewrite —
+    ///   their chunk records keep the marks they hold, and are read as they are — but a build
+    ///   that knows only version 2 would read the new records as not indexed and count their
+    ///   chunks again.
+    public static let schemaVersion: UInt32 = 3
 
     /// The most journal lines kept per job; older ones are dropped as new ones come. A
     /// thousand lines hold years of nightly budget pauses and resumes.
@@ -183,7 +188,8 @@ public final class JobStore: Sendable {
 
 /// Reads and writes the `meta` database: schema version, creation time, store id.
 enum SchemaCheck {
-    /// The oldest schema this build reads without migrating it: 1 → 2 rewrote no record.
+    /// The oldest schema this build reads without migrating it: neither 1 → 2 nor 2 → 3
+    /// rewrites a record.
     static let oldestReadableAsIs: UInt32 = 1
 
     enum Finding {
@@ -215,7 +221,7 @@ enum SchemaCheck {
     }
 
     /// Creates the databases and writes the meta records of a new store, or migrates an
-    /// older one (1 → 2 changes no record; see `JobStore.schemaVersion`).
+    /// older one (no migration so far changes a record; see `JobStore.schemaVersion`).
     static func create(_ txn: WriteTransaction, migratingFrom version: UInt32?, now: Timestamp) throws -> StoreDatabases {
         guard let databases = try StoreDatabases.open(in: txn, create: true) else {
             throw LMDBError.badDatabase

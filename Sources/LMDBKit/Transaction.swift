@@ -253,6 +253,28 @@ public final class WriteTransaction: ReadTransaction {
         }
     }
 
+    /// Stores `value` under `key` only when `key` is not there yet, appending it when `key`
+    /// sorts after every key in the database (see `putAppending`).
+    ///
+    /// Wraps `mdb_put` with `MDB_APPEND`, and with `MDB_NOOVERWRITE` when `key` does not sort last.
+    /// - Returns: `false` when `key` was already there (its value is left as it was).
+    @discardableResult
+    public func insertAppending(_ database: Database, _ key: [UInt8], _ value: [UInt8]) throws -> Bool {
+        try key.withUnsafeBytes { keyBytes in
+            try value.withUnsafeBytes { valueBytes in
+                var keyValue = clmdb_val(keyBytes.baseAddress, keyBytes.count)
+                var dataValue = clmdb_val(valueBytes.baseAddress, valueBytes.count)
+                var code = mdb_put(handle, database.dbi, &keyValue, &dataValue, UInt32(MDB_APPEND))
+                if code == MDB_KEYEXIST {
+                    code = mdb_put(handle, database.dbi, &keyValue, &dataValue, UInt32(MDB_NOOVERWRITE))
+                }
+                if code == MDB_KEYEXIST { return false }
+                try noteResult(code)
+                return true
+            }
+        }
+    }
+
     /// Deletes the entry under `key`.
     ///
     /// Wraps `mdb_del`.
@@ -312,6 +334,14 @@ public final class WriteTransaction: ReadTransaction {
     /// Wraps `mdb_drop` with `del = 0`.
     public func clear(_ database: Database) throws {
         try noteResult(mdb_drop(handle, database.dbi, 0))
+    }
+
+    /// Deletes `database` itself, entries and name. Its handle is closed when the
+    /// transaction commits: open the name again (it is gone) rather than use `database`.
+    ///
+    /// Wraps `mdb_drop` with `del = 1`.
+    public func deleteDatabase(_ database: Database) throws {
+        try noteResult(mdb_drop(handle, database.dbi, 1))
     }
 }
 

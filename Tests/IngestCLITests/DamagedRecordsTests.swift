@@ -6,10 +6,11 @@ import Testing
 /// the file, and each kind of meta-page damage.
 @Suite("damaged records and meta pages: the user learns which, by key", .serialized)
 struct DamagedRecordsTests {
-    /// A chunk's leaf node: a 16-byte key whose record repeats the key's 8-byte collection.
+    /// A chunk's leaf node: a 16-byte key whose record (layout 2, the one this build writes)
+    /// repeats the key's 8-byte collection.
     private static func chunkNodes(_ image: DataFileImage) -> [DataFileImage.Node] {
         image.leafNodes { key, value in
-            key.count == 16 && value.count > 20 && value.first == 1 && value.dropFirst().prefix(8).elementsEqual(key.prefix(8))
+            key.count == 16 && value.count > 20 && value.first == 2 && value.dropFirst().prefix(8).elementsEqual(key.prefix(8))
         }
     }
 

@@ -31,10 +31,26 @@ struct PipelineDecoderRobustnessTests {
     @Test("chunk records")
     func chunks() {
         let records = [
-            ChunkRecord(collection: Self.collection, relativePath: "a/ü.md", ordinal: 2, text: "some text", tokenCount: 2, indexed: true),
-            ChunkRecord(collection: Self.collection, relativePath: "", ordinal: .max, text: "", tokenCount: .max, indexed: false),
+            ChunkRecord(collection: Self.collection, relativePath: "a/ü.md", ordinal: 2, text: "some text"),
+            ChunkRecord(collection: Self.collection, relativePath: "", ordinal: .max, text: ""),
         ]
         expectRobust(DecoderProperty.check(seeds: records.map { $0.encoded() }) { ChunkRecord(decoding: $0) } encode: { $0.encoded() })
+    }
+
+    @Test("layout 1 chunk records decode with the mark they hold, and damaged ones are refused")
+    func layoutOneChunks() throws {
+        let chunk = ChunkRecord(collection: Self.collection, relativePath: "a/ü.md", ordinal: 2, text: "some text")
+        let counted = try #require(ChunkRecord(decoding: chunk.encodedInLayoutOne(tokenCount: 2, indexed: true)))
+        #expect(counted.legacyTokenCount == 2)
+        #expect(counted.text == "some text" && counted.relativePath == "a/ü.md" && counted.ordinal == 2)
+        let uncounted = try #require(ChunkRecord(decoding: chunk.encodedInLayoutOne(tokenCount: 0, indexed: false)))
+        #expect(uncounted.legacyTokenCount == nil)
+        #expect(uncounted.encoded().first == ChunkRecord.version, "written again, a record takes the current layout")
+
+        let seeds = [chunk.encodedInLayoutOne(tokenCount: 2, indexed: true), chunk.encodedInLayoutOne(tokenCount: 0, indexed: false)]
+        expectRobust(DecoderProperty.check(seeds: seeds) { ChunkRecord(decoding: $0) } encode: {
+            $0.encodedInLayoutOne(tokenCount: $0.legacyTokenCount ?? 0, indexed: $0.legacyTokenCount != nil)
+        })
     }
 
     @Test("vector records")
@@ -136,7 +152,7 @@ struct PipelineDecoderRobustnessTests {
         bytes[countOffset + 3] = 1  // chunk count 2^32 + 1
         #expect(DocumentRecord(decoding: bytes) == nil)
 
-        var chunk = ChunkRecord(collection: Self.collection, relativePath: "p", ordinal: 0, text: "t", tokenCount: 1, indexed: true).encoded()
+        var chunk = ChunkRecord(collection: Self.collection, relativePath: "p", ordinal: 0, text: "t").encodedInLayoutOne(tokenCount: 1, indexed: true)
         let flagOffset = 1 + 8 + 8 + 1 + 8 + 8  // version, collection, path, ordinal, tokens
         #expect(chunk[flagOffset] == 1)
         chunk[flagOffset] = 2

@@ -55,12 +55,13 @@ struct SchemaStoreTests {
         }
     }
 
-    @Test("a version 1 store is read as it is and marked version 2 by the first write open")
-    func versionOneStore() throws {
+    @Test("an older store is read as it is and marked with this build's version by the first write open", arguments: [UInt32(1), 2])
+    func olderStore(_ version: UInt32) throws {
+        #expect(version < JobStore.schemaVersion && version >= SchemaCheck.oldestReadableAsIs)
         try StoreFixture.withDirectory { directory in
             let path = directory.appending("store")
             let id = try StoreFixture.withStore(at: path) { store in try StoreFixture.submit(store, "job-1") }
-            try Self.storeSchemaVersion(1, at: path)
+            try Self.storeSchemaVersion(version, at: path)
             let bytes = try StoreFixture.dataFile(path)
 
             do {
@@ -68,11 +69,10 @@ struct SchemaStoreTests {
                 #expect(try reader.job(id)?.status == .pending)
             }
             #expect(try StoreFixture.dataFile(path) == bytes, "a read-only open changed data.mdb")
-            #expect(try Self.storedSchemaVersion(path) == Self.bigEndian(1))
+            #expect(try Self.storedSchemaVersion(path) == Self.bigEndian(version))
 
             #expect(try StoreFixture.reopened(path, id).status == .pending)
-            #expect(try Self.storedSchemaVersion(path) == Self.bigEndian(2))
-            #expect(JobStore.schemaVersion == 2)
+            #expect(try Self.storedSchemaVersion(path) == Self.bigEndian(JobStore.schemaVersion))
         }
     }
 

@@ -56,4 +56,29 @@ struct AppendTests {
             }
         }
     }
+
+    @Test("an insert keeps what is there and says so, in order or not")
+    func insertKeepsExisting() throws {
+        try withTemporaryDirectory { directory throws in
+            let (environment, items) = try openWithDatabase(directory.path)
+            let results = try environment.write { txn throws in
+                [
+                    try txn.insertAppending(items, bytes("b"), bytes("2")),
+                    try txn.insertAppending(items, bytes("c"), bytes("3")),
+                    try txn.insertAppending(items, bytes("a"), bytes("1")),
+                    try txn.insertAppending(items, bytes("c"), bytes("three")),
+                    try txn.insertAppending(items, bytes("b"), bytes("two")),
+                    try txn.insertAppending(items, bytes("d"), bytes("4")),
+                ]
+            }
+            #expect(results == [true, true, true, false, false, true])
+            try environment.read { txn throws in
+                #expect(try txn.get(items, bytes("a")) == bytes("1"))
+                #expect(try txn.get(items, bytes("b")) == bytes("2"))
+                #expect(try txn.get(items, bytes("c")) == bytes("3"))
+                #expect(try txn.get(items, bytes("d")) == bytes("4"))
+                #expect(try txn.count(items) == 4)
+            }
+        }
+    }
 }
