@@ -82,16 +82,32 @@ struct GroupPostingsTests {
         #expect(listA.first { $0.chunk == Self.chunkID(7) }?.frequency == (repeatChunk ? 99 : 8))
     }
 
-    @Test("ChunkTerms counts a text's tokens as the tokenizer cuts them")
-    func chunkTermsCount() {
-        let terms = ChunkTerms(text: "the cat and the hat; THE end")
+    /// A text with hundreds of distinct terms (the table grows several times), repeats,
+    /// mixed case and non-ASCII letters.
+    static let manyTerms: String = {
+        var generator = SeededGenerator(seed: 11)
+        return (0..<3000).map { _ in
+            let word = "w\(generator.next() % 700)"
+            switch generator.next() % 4 {
+            case 0: return word.uppercased()
+            case 1: return word + "é"
+            default: return word
+            }
+        }.joined(separator: " ")
+    }()
+
+    @Test("ChunkTerms counts a text's tokens as the tokenizer cuts them", arguments: ["the cat and the hat; THE end", manyTerms])
+    func chunkTermsCount(text: String) {
+        let terms = ChunkTerms(text: text)
         var counted: [String: UInt32] = [:]
         for index in 0..<terms.count {
-            counted[String(decoding: terms.bytes[terms.range(of: index)], as: UTF8.self)] = terms.frequencies[index]
+            let term = Array(terms.bytes[terms.range(of: index)])
+            #expect(terms.hashes[index] == ChunkTerms.hash(term))
+            #expect(counted.updateValue(terms.frequencies[index], forKey: String(decoding: term, as: UTF8.self)) == nil, "a term listed twice")
         }
         var expected: [String: UInt32] = [:]
         var tokens: UInt32 = 0
-        Tokenizer.forEachToken(in: "the cat and the hat; THE end") { token in
+        Tokenizer.forEachToken(in: text) { token in
             expected[String(decoding: token, as: UTF8.self), default: 0] += 1
             tokens += 1
         }
