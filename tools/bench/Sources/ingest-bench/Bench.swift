@@ -189,16 +189,28 @@ struct Suite: AsyncParsableCommand {
             }
             for (source, cliWorkers, inProcessWorkers) in plans {
                 let store = "\(dataDir)/ingest-store"
-                for workers in cliWorkers {
-                    let row = try IngestBenchSection.cli(source, ingest: ingestBinary, workers: workers, storePath: store, device: machine.blockDevice)
-                    log("ingest: \(source.name) cli w\(workers): \(fmt(row.mibPerSecond, 2)) MiB/s, peak anon \(fmt(row.peakRssAnonMiB ?? 0)) MiB")
-                    report.ingestion.append(row)
+                // Runs of a few seconds swing with the machine's load more than the 10% that
+                // full sync may cost, or than one worker's share: repeat them, the sides of a
+                // comparison taking turns, and keep each side's median run. The 1 GB run is
+                // long enough on its own.
+                let repeats = source.mib < 200 ? 3 : 1
+                var cliRuns: [[IngestRow]] = cliWorkers.map { _ in [] }
+                for _ in 0..<repeats {
+                    for (side, workers) in cliWorkers.enumerated() {
+                        let row = try IngestBenchSection.cli(source, ingest: ingestBinary, workers: workers, storePath: store, device: machine.blockDevice)
+                        log("ingest: \(source.name) cli w\(workers): \(fmt(row.mibPerSecond, 2)) MiB/s, peak anon \(fmt(row.peakRssAnonMiB ?? 0)) MiB")
+                        cliRuns[side].append(row)
+                    }
+                }
+                for side in cliRuns where !side.isEmpty {
+                    var median = side.sorted { $0.seconds < $1.seconds }[side.count / 2]
+                    median.runs = side.count
+                    // Memory is a bound, not a rate: the highest peak of the repeats.
+                    median.peakRssAnonMiB = side.compactMap(\.peakRssAnonMiB).max()
+                    median.peakRssFileMiB = side.compactMap(\.peakRssFileMiB).max()
+                    report.ingestion.append(median)
                 }
                 for workers in inProcessWorkers {
-                    // Runs of a second or two swing with the machine's load more than the 10%
-                    // that full sync may cost: repeat them, full sync and MDB_NOSYNC taking
-                    // turns, and keep each side's median run.
-                    let repeats = source.mib < 50 ? 3 : 1
                     var runs: [[IngestRow]] = [[], []]
                     for _ in 0..<repeats {
                         for (side, durability) in [EnvironmentOptions.Durability.full, .noSync].enumerated() {
@@ -322,7 +334,10 @@ enum Targets {
                 let ratio = two.mibPerSecond / one.mibPerSecond
                 checks.append(TargetCheck(
                     target: "2 workers ≥ 1.6× one (\(corpus))", measured: "\(fmt(ratio, 2))× (\(fmt(two.mibPerSecond, 2)) vs \(fmt(one.mibPerSecond, 2)) MiB/s; cores used \(fmt(one.coresUsed, 2)) → \(fmt(two.coresUsed, 2)))",
-                    met: ratio >= 1.6, note: ""))
+                    met: ratio >= 1.6,
+                    // The writer thread and the fetchers run beside the one worker; what they
+                    // leave of the machine's cores caps what a second worker can add.
+                    note: "one worker already uses \(fmt(one.coresUsed, 2)) cores; on \(report.machine.cores) cores two can give at most \(fmt(Double(report.machine.cores) / one.coresUsed, 2))×"))
             }
         }
         if let one = report.scaling.first(where: { $0.workers == 1 }), let two = report.scaling.first(where: { $0.workers == 2 }) {

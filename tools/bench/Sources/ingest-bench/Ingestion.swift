@@ -121,7 +121,8 @@ struct IngestRow: Codable {
     /// Sectors written on the data directory's block device during the run (whole device:
     /// includes the file system's own writes and any other process's).
     var deviceWrittenMiBPerMiB: Double = 0
-    /// How many runs this row is the median of (short in-process runs are repeated).
+    /// How many runs this row is the median of (runs on corpora under 200 MiB are repeated;
+    /// the peaks are then the highest of the repeats).
     var runs: Int = 1
 }
 
