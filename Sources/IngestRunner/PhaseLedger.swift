@@ -10,6 +10,10 @@ struct PhaseLedger {
     private(set) var finished: [Int: FinishedItem] = [:]
     /// What the outputs of `finished` will write, as their workers estimate it.
     private(set) var finishedBytes = 0
+    /// The index after the run of finished items that starts at `nextToCommit`: the items
+    /// before it can be committed now. Kept as items finish, because the committer asks on
+    /// every hand-in, and a walk over the run costs a lookup (and a copy) per item.
+    private var committableEnd = 0
     /// The fetcher found no more input (and, after the first phase, the one before completed).
     var exhausted = false
     /// The phase is completed in the store.
@@ -24,13 +28,14 @@ struct PhaseLedger {
     mutating func finish(_ item: FinishedItem) {
         if let replaced = finished.updateValue(item, forKey: item.index) { finishedBytes -= replaced.bytes }
         finishedBytes += item.bytes
+        while finished.index(forKey: committableEnd) != nil { committableEnd += 1 }
     }
 
     /// Removes and returns the finished items that can be committed now, in order, while
     /// their bytes fit in `budget` (the first always goes); lowers `budget` by what it took.
     mutating func takeCommittable(budget: inout Int) -> [FinishedItem] {
         var taken: [FinishedItem] = []
-        while let next = finished[nextToCommit], taken.isEmpty || next.bytes <= budget {
+        while nextToCommit < committableEnd, let next = finished[nextToCommit], taken.isEmpty || next.bytes <= budget {
             finished[nextToCommit] = nil
             taken.append(next)
             finishedBytes -= next.bytes
@@ -42,8 +47,8 @@ struct PhaseLedger {
 
     /// Puts back items a failed write took, so that a final commit can try them again.
     mutating func restore(_ items: [FinishedItem]) {
-        for item in items { finish(item) }
         nextToCommit -= items.count
+        for item in items { finish(item) }
     }
 
     /// The input ran out and every fetched item has finished: one commit completes the phase.
@@ -52,9 +57,5 @@ struct PhaseLedger {
     }
 
     /// How many finished items are ready to commit in order.
-    var committableCount: Int {
-        var count = 0
-        while finished[nextToCommit + count] != nil { count += 1 }
-        return count
-    }
+    var committableCount: Int { committableEnd - nextToCommit }
 }
