@@ -172,11 +172,17 @@ struct VectorRecord: Equatable {
 
     func encoded() -> [UInt8] {
         var bytes: [UInt8] = [Self.version]
+        bytes.reserveCapacity(1 + 8 + embedder.utf8.count + 8 + values.count * 4)
         appendString(embedder, to: &bytes)
         appendUInt64(UInt64(values.count), to: &bytes)
-        bytes.reserveCapacity(bytes.count + values.count * 4)
-        for value in values {
-            withUnsafeBytes(of: value.bitPattern.littleEndian) { bytes.append(contentsOf: $0) }
+        // The floats are stored straight into place: one append per float was a tenth of
+        // an embed worker's time.
+        let start = bytes.count
+        bytes.append(contentsOf: repeatElement(0, count: values.count * 4))
+        bytes.withUnsafeMutableBytes { raw in
+            for (index, value) in values.enumerated() {
+                raw.storeBytes(of: value.bitPattern.littleEndian, toByteOffset: start + index * 4, as: UInt32.self)
+            }
         }
         return bytes
     }
@@ -191,11 +197,10 @@ struct VectorRecord: Equatable {
         guard reader.byte() == Self.version, let embedder = reader.string(), let count = reader.uint64(),
             count <= UInt64(Self.maxDimension), let raw = reader.bytes(Int(count) * 4), reader.atEnd
         else { return nil }
-        var values: [Float] = []
-        values.reserveCapacity(Int(count))
-        for start in stride(from: 0, to: raw.count, by: 4) {
-            let bits = raw[start..<(start + 4)].reversed().reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
-            values.append(Float(bitPattern: bits))
+        let values = raw.withUnsafeBytes { floats in
+            (0..<Int(count)).map { index in
+                Float(bitPattern: UInt32(littleEndian: floats.loadUnaligned(fromByteOffset: index * 4, as: UInt32.self)))
+            }
         }
         self.init(embedder: embedder, values: values)
     }

@@ -59,6 +59,14 @@ struct PipelineDecoderRobustnessTests {
         expectRobust(DecoderProperty.check(seeds: records.map { $0.encoded() }) { VectorRecord(decoding: $0) } encode: { $0.encoded() })
     }
 
+    @Test("a vector record's floats are float32 little-endian after the name and the count")
+    func vectorLayout() throws {
+        let bytes = VectorRecord(embedder: "e", values: [1, -2.5]).encoded()
+        #expect(bytes == [1] + [0, 0, 0, 0, 0, 0, 0, 1] + Array("e".utf8) + [0, 0, 0, 0, 0, 0, 0, 2]
+            + [0x00, 0x00, 0x80, 0x3F] + [0x00, 0x00, 0x20, 0xC0])
+        #expect(VectorRecord(decoding: bytes)?.values == [1, -2.5])
+    }
+
     @Test("postings, either format: damaged bytes decode to the postings before the damage", arguments: [PostingFormat.fixed, .prefixed])
     func postings(format: PostingFormat) {
         let list = (0..<3).map { PostingsSegments.Posting(chunk: PipelineKeys.chunkID(collection: Self.collection, document: 1, ordinal: $0), frequency: 7) }
