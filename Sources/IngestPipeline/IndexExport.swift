@@ -62,7 +62,7 @@ public struct IndexExport: Sendable {
                         source: source, document: chunk.relativePath, ordinal: ordinal,
                         textHash: SHA256.hexDigest(Array(chunk.text.utf8)),
                         vectorHash: vector.map { SHA256.hexDigest($0.valueBytes) } ?? "",
-                        indexed: try IndexedChunks.tokenCount(of: id, in: txn, store: store) != nil
+                        indexed: try IndexedChunks.isCounted(id, record: chunk, in: txn, store: store)
                     ))
                 }
                 return true

@@ -59,6 +59,13 @@ enum IndexedChunks {
         return try txn.get(store.chunks, id).flatMap(ChunkRecord.init(decoding:))?.legacyTokenCount
     }
 
+    /// Whether the index counted a chunk whose record is already at hand.
+    static func isCounted(_ id: [UInt8], record: ChunkRecord, in txn: ReadTransaction, store: PipelineStore) throws -> Bool {
+        if record.legacyTokenCount != nil { return true }
+        guard let database = store.indexedChunks else { return false }
+        return try txn.contains(database, id)
+    }
+
     static func encode(_ tokenCount: UInt32) -> [UInt8] { withUnsafeBytes(of: tokenCount.bigEndian) { Array($0) } }
 
     /// The token count of a stored mark; `nil` when the value is not 4 bytes (damage).
