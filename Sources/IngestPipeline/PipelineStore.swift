@@ -47,9 +47,29 @@ public struct PipelineStore: Sendable {
         vectors = try open("vectors")
         stats = try open("index_stats")
         do {
-            indexedChunks = try store.environment.openDatabase(named: "indexed_chunks", create: create)
+            // Without it, an older store's marks are in its chunk records. A store whose
+            // records have the current layout lost it: searches would find nothing, and a
+            // new empty one would count every chunk again.
+            var marks = try store.environment.openDatabase(named: "indexed_chunks", create: false)
+            if marks == nil, try Self.holdsCurrentChunkRecords(chunks, in: store) {
+                throw StoreError.damagedStore(store.path, "the indexed_chunks database is missing; run `ingest verify`, then restore a backup")
+            }
+            if marks == nil, create { marks = try store.environment.openDatabase(named: "indexed_chunks", create: true) }
+            indexedChunks = marks
         } catch let error as LMDBError {
             throw StoreError.lmdb(store.path, error)
+        }
+    }
+
+    /// Whether the first chunk record has the layout builds since schema version 3 write.
+    private static func holdsCurrentChunkRecords(_ chunks: Database, in store: JobStore) throws -> Bool {
+        try store.read { txn in
+            var current = false
+            try txn.scan(chunks) { _, value in
+                current = !ChunkRecord.hasLegacyLayout(value)
+                return false
+            }
+            return current
         }
     }
 

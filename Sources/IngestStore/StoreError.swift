@@ -63,6 +63,10 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
     static func busy(_ path: String, _ why: String) -> Self { .init(.busy(path: path, why: why)) }
     static func lockFile(_ why: String) -> Self { .init(.lockFile(why: why)) }
 
+    /// Damage to the store at `path` that no one record names (a database gone missing): for
+    /// layers above the job store.
+    public static func damagedStore(_ path: String, _ why: String) -> Self { damaged(path, why) }
+
     /// A record of `database` under `key` that does not decode or contradicts another: for
     /// layers above the job store (the pipeline's databases).
     public static func damagedRecord(in database: String, key: some Collection<UInt8>, _ problem: String) -> Self {

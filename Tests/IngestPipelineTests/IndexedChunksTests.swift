@@ -202,6 +202,21 @@ struct IndexedChunksTests {
         #expect(!problems.contains { $0.key == Inconsistency(database: "chunks", key: Self.id(3), problem: "").key }, "\(problems)")
     }
 
+    @Test("a current store that lost its mark database is refused as damaged, not searched as empty or counted again",
+          arguments: [JobStore.AccessMode.readOnly, .readWrite])
+    func lostMarkDatabase(mode: JobStore.AccessMode) throws {
+        let directory = TemporaryDirectory("marks-lost")
+        do {
+            let store = try Self.open(directory)
+            try Self.writeDocument(in: store)
+            try Self.index([0, 1], in: store)
+            try store.jobs.environment.write { txn in try txn.deleteDatabase(try #require(store.indexedChunks)) }
+        }
+        let error = try #require(throws: StoreError.self) { _ = try Self.open(directory, mode: mode) }
+        #expect(error.category == .damaged)
+        #expect(error.description.contains("indexed_chunks"), "\(error)")
+    }
+
     static func exported(_ store: PipelineStore) throws -> [ExportedChunk] {
         var chunks: [ExportedChunk] = []
         try IndexExport(store).forEachChunk { chunks.append($0) }
