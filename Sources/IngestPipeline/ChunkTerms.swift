@@ -1,9 +1,3 @@
-#if canImport(Glibc)
-internal import Glibc
-#elseif canImport(Darwin)
-internal import Darwin
-#endif
-
 /// A chunk's distinct terms and how often each occurs, packed flat, each with its hash.
 ///
 /// The index phase's workers build this, in parallel, so that the one writer thread only
@@ -23,54 +17,19 @@ struct ChunkTerms: Sendable {
 
     /// The terms of `text`, as ``Tokenizer`` cuts them.
     ///
-    /// Counted in an open-addressing table over the flat arrays: a token is hashed in the
-    /// tokenizer's buffer and compared with the terms in place, and its bytes are copied
-    /// only when it is new. No allocation per token: with a dictionary keyed by byte arrays,
-    /// every token was an array, and the workers' allocations contended for the allocator.
+    /// Counted in a ``TermTable``: a token is hashed in the tokenizer's buffer and its bytes
+    /// are copied only when it is new. No allocation per token: with a dictionary keyed by
+    /// byte arrays, every token was an array, and the workers contended for the allocator.
     init(text: some StringProtocol) {
-        var slots = [Int32](repeating: -1, count: 64)
+        var table = TermTable()
         Tokenizer.forEachToken(in: text) { token in
             tokenCount += 1
-            let hash = Self.hash(UnsafeRawBufferPointer(token))
-            var slot = hash & (slots.count - 1)
-            while true {
-                let index = Int(slots[slot])
-                if index < 0 {
-                    slots[slot] = Int32(ends.count)
-                    bytes.append(contentsOf: token)
-                    ends.append(UInt32(bytes.count))
-                    hashes.append(hash)
-                    frequencies.append(1)
-                    break
-                }
-                if hashes[index] == hash, Self.equal(bytes, range(of: index), token) {
-                    frequencies[index] += 1
-                    break
-                }
-                slot = (slot + 1) & (slots.count - 1)
-            }
-            // At most half full, so probes stay short.
-            if ends.count * 2 > slots.count { slots = Self.slots(for: hashes, count: slots.count * 2) }
+            let (index, inserted) = table.find(token, hash: Self.hash(UnsafeRawBufferPointer(token)))
+            if inserted { frequencies.append(1) } else { frequencies[index] += 1 }
         }
-    }
-
-    private static func equal(_ bytes: [UInt8], _ range: Range<Int>, _ token: UnsafeBufferPointer<UInt8>) -> Bool {
-        guard range.count == token.count else { return false }
-        return bytes.withUnsafeBufferPointer { all in
-            guard let base = all.baseAddress, let other = token.baseAddress else { return true }
-            return memcmp(base + range.lowerBound, other, range.count) == 0
-        }
-    }
-
-    /// A table of `count` slots (a power of two) holding each term's index at its hash.
-    private static func slots(for hashes: [Int], count: Int) -> [Int32] {
-        var slots = [Int32](repeating: -1, count: count)
-        for (index, hash) in hashes.enumerated() {
-            var slot = hash & (count - 1)
-            while slots[slot] >= 0 { slot = (slot + 1) & (count - 1) }
-            slots[slot] = Int32(index)
-        }
-        return slots
+        bytes = table.bytes
+        ends = table.ends
+        hashes = table.hashes
     }
 
     /// Terms already counted, hashed with `hash` (tests pass a colliding one).

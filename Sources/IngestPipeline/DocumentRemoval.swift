@@ -2,9 +2,9 @@ internal import IngestStore
 internal import LMDBKit
 
 /// Removes what the pipeline stored for a document: its chunks, their index marks and
-/// vectors, and their share of the index statistics. Their postings stay in the index segments until the next merge;
-/// queries skip them because the chunks are gone. Used when a file changed (before its
-/// new chunks are written) and when it was deleted from the source.
+/// vectors, and their share of the index statistics. Their postings stay in the index
+/// segments until the next merge; queries skip them because the chunks are gone. Used when
+/// a file changed (before its new chunks are written) and when it was deleted from the source.
 enum DocumentRemoval {
     static func removeChunks(
         of document: DocumentRecord, key: [UInt8], in txn: WriteTransaction, store: PipelineStore

@@ -7,20 +7,15 @@ internal import Darwin
 /// The postings of one group commit, gathered by term on the writer thread.
 ///
 /// This runs inside the group commit, on the one thread that cannot be parallel, so it does
-/// as little per posting as it can: terms come hashed from the workers (``ChunkTerms``), an
-/// open-addressing table finds a term by its hash and bytes, and postings are nodes in flat
+/// as little per posting as it can: terms come hashed from the workers (``ChunkTerms``), a
+/// ``TermTable`` finds a term by its hash and bytes, and postings are nodes in flat
 /// arrays that name their term — no hashing of bytes, no array per term, no reference
 /// counting per posting. (A dictionary of arrays did all three, and was half the writer's
 /// time.) The lists are laid out by term once, at the end, by a counting sort: a chain of
 /// nodes per term cost a dependent, cache-missing load per posting.
 struct GroupPostings {
-    /// Table slots: a term's index, or -1. Its size is a power of two, at most half full.
-    private var slots: [Int32]
-    /// The distinct terms' bytes, one after another, and where each starts and ends.
-    private var termBytes: [UInt8] = []
-    private var termStarts: [Int32] = []
-    private var termEnds: [Int32] = []
-    private var termHashes: [Int] = []
+    /// The group's distinct terms.
+    private var terms: TermTable
     /// How many postings each term has.
     private var termPostings: [Int32] = []
     /// Posting nodes, in the order they were added: the chunk (an index into `chunks`), the
@@ -32,27 +27,25 @@ struct GroupPostings {
     private var chunks: [PostingList.ChunkID] = []
 
     init(expectedTerms: Int = 1024) {
-        var capacity = 64
-        while capacity < expectedTerms * 2 { capacity <<= 1 }
-        slots = Array(repeating: -1, count: capacity)
+        terms = TermTable(expectedTerms: expectedTerms)
     }
 
     /// How many distinct terms.
-    var termCount: Int { termStarts.count }
+    var termCount: Int { terms.count }
 
-    var isEmpty: Bool { termStarts.isEmpty }
+    var isEmpty: Bool { terms.count == 0 }
 
     /// Adds a chunk's postings: one per distinct term of `terms`.
-    mutating func add(chunk: PostingList.ChunkID, terms: ChunkTerms) {
+    mutating func add(chunk: PostingList.ChunkID, terms chunkTerms: ChunkTerms) {
         let chunkIndex = Int32(chunks.count)
         chunks.append(chunk)
-        terms.bytes.withUnsafeBufferPointer { source in
-            for index in 0..<terms.count {
-                let range = terms.range(of: index)
-                let term = UnsafeBufferPointer(rebasing: source[range])
-                let found = findOrInsert(term, hash: terms.hashes[index])
+        chunkTerms.bytes.withUnsafeBufferPointer { source in
+            for index in 0..<chunkTerms.count {
+                let term = UnsafeBufferPointer(rebasing: source[chunkTerms.range(of: index)])
+                let (found, inserted) = terms.find(term, hash: chunkTerms.hashes[index])
+                if inserted { termPostings.append(0) }
                 nodeChunk.append(chunkIndex)
-                nodeFrequency.append(terms.frequencies[index])
+                nodeFrequency.append(chunkTerms.frequencies[index])
                 nodeTerm.append(Int32(found))
                 termPostings[found] += 1
             }
@@ -64,10 +57,10 @@ struct GroupPostings {
     /// with its later frequency. The list buffer is reused between calls.
     func forEachTermInOrder(_ body: (UnsafeRawBufferPointer, [UInt8]) throws -> Void) rethrows {
         var order = Array(0..<termCount)
-        termBytes.withUnsafeBytes { all in
+        terms.bytes.withUnsafeBytes { all in
             order.sort { a, b in
-                let left = UnsafeRawBufferPointer(rebasing: all[Int(termStarts[a])..<Int(termEnds[a])])
-                let right = UnsafeRawBufferPointer(rebasing: all[Int(termStarts[b])..<Int(termEnds[b])])
+                let left = UnsafeRawBufferPointer(rebasing: all[terms.range(of: a)])
+                let right = UnsafeRawBufferPointer(rebasing: all[terms.range(of: b)])
                 let common = min(left.count, right.count)
                 var compared: Int32 = 0
                 if common > 0, let leftBase = left.baseAddress, let rightBase = right.baseAddress {
@@ -94,7 +87,7 @@ struct GroupPostings {
         var postings: [(rank: Int32, frequency: UInt32)] = []
         var list = PostingList.Writer()
         var end = 0
-        try termBytes.withUnsafeBytes { all in
+        try terms.bytes.withUnsafeBytes { all in
             for term in order {
                 let begin = end
                 end += Int(termPostings[term])
@@ -110,7 +103,7 @@ struct GroupPostings {
                 for index in postings.indices where index + 1 == postings.count || postings[index + 1].rank != postings[index].rank {
                     list.append(rankedChunks[Int(postings[index].rank)], frequency: postings[index].frequency)
                 }
-                try body(UnsafeRawBufferPointer(rebasing: all[Int(termStarts[term])..<Int(termEnds[term])]), list.bytes)
+                try body(UnsafeRawBufferPointer(rebasing: all[terms.range(of: term)]), list.bytes)
             }
         }
     }
@@ -129,46 +122,5 @@ struct GroupPostings {
             rank[index] = Int32(ranked.count - 1)
         }
         return (rank, ranked)
-    }
-
-    /// The index of `term`, inserted if new.
-    private mutating func findOrInsert(_ term: UnsafeBufferPointer<UInt8>, hash: Int) -> Int {
-        let mask = slots.count - 1
-        var slot = hash & mask
-        while true {
-            let existing = Int(slots[slot])
-            if existing < 0 { break }
-            if termHashes[existing] == hash && equals(existing, term) { return existing }
-            slot = (slot + 1) & mask
-        }
-        let index = termStarts.count
-        termStarts.append(Int32(termBytes.count))
-        termBytes.append(contentsOf: term)
-        termEnds.append(Int32(termBytes.count))
-        termHashes.append(hash)
-        termPostings.append(0)
-        slots[slot] = Int32(index)
-        if termStarts.count * 2 > slots.count { grow() }
-        return index
-    }
-
-    private func equals(_ index: Int, _ term: UnsafeBufferPointer<UInt8>) -> Bool {
-        let start = Int(termStarts[index]), end = Int(termEnds[index])
-        guard end - start == term.count else { return false }
-        return termBytes.withUnsafeBufferPointer { stored in
-            guard let storedBase = stored.baseAddress, let termBase = term.baseAddress else { return term.isEmpty }
-            return memcmp(storedBase + start, termBase, term.count) == 0
-        }
-    }
-
-    /// Doubles the table and re-places every term by its stored hash.
-    private mutating func grow() {
-        slots = Array(repeating: -1, count: slots.count * 2)
-        let mask = slots.count - 1
-        for index in termHashes.indices {
-            var slot = termHashes[index] & mask
-            while slots[slot] >= 0 { slot = (slot + 1) & mask }
-            slots[slot] = Int32(index)
-        }
     }
 }
