@@ -72,7 +72,7 @@ public final class Runner: Sendable {
                 }
                 let claimed: (JobContext, [PhaseState])?
                 do {
-                    claimed = try await claimNext(as: identity, skipping: tried)
+                    (claimed, report.waitingForSource) = try await claimNext(as: identity, skipping: tried)
                 } catch {
                     report.error = error
                     break
@@ -98,6 +98,7 @@ public final class Runner: Sendable {
         if stop.isStopRequested || report.outcomes.contains(where: { if case .paused = $0.1 { true } else { false } }) {
             report.workRemains = try await hasRunnableJobs()
         }
+        if !report.waitingForSource.isEmpty { report.workRemains = true }
         return report
     }
 
@@ -135,9 +136,13 @@ public final class Runner: Sendable {
         return result
     }
 
-    /// Claims the first runnable job and starts its phases, in one transaction.
-    private func claimNext(as identity: RunnerIdentity, skipping tried: Set<JobID>) async throws -> (JobContext, [PhaseState])? {
+    /// Claims the first runnable job and starts its phases, in one transaction. Also returns
+    /// the jobs it passed over because a live runner holds another job over their source.
+    private func claimNext(
+        as identity: RunnerIdentity, skipping tried: Set<JobID>
+    ) async throws -> ((JobContext, [PhaseState])?, waiting: [SourceWait]) {
         let store = store, only = configuration.onlyJob, fault = configuration.fault
+        let exclusiveSources = configuration.exclusiveSources && fault != .sharedSources
         return try await executor.write {
             let candidates: [JobID]
             if let only {
@@ -147,6 +152,7 @@ public final class Runner: Sendable {
                     try store.jobIDs(status: .running, in: txn) + store.jobIDs(status: .pending, in: txn)
                 }
             }
+            var waiting: [SourceWait] = []
             for id in candidates where !tried.contains(id) {
                 // Runners in one process share a lease identity; this keeps them apart.
                 guard InProcessClaims.shared.insert(id, in: store) else { continue }
@@ -154,16 +160,22 @@ public final class Runner: Sendable {
                     if fault == .stealLeases, let holder = try batch.leaseHolder(of: id) {
                         try batch.releaseLease(id, for: holder)
                     }
-                    guard case .claimed = try batch.claim(id, for: identity) else { return nil }
+                    switch try batch.claim(id, for: identity, exclusiveSource: exclusiveSources) {
+                    case .claimed: break
+                    case .refused(.sourceBusy(let busy)):
+                        waiting.append(SourceWait(job: id, heldJob: busy))
+                        return nil
+                    case .refused: return nil
+                    }
                     let phases = try GroupCommit.start(batch: batch, job: id)
                     guard let (record, _) = try batch.load(id) else { return nil }
                     let context = JobContext(id: id, source: record.source, plan: record.plan, settings: record.settings)
                     return (context, phases)
                 }
-                if let started { return started }
+                if let started { return (started, waiting) }
                 InProcessClaims.shared.remove(id, in: store)
             }
-            return nil
+            return (nil, waiting)
         }
     }
 
@@ -229,11 +241,22 @@ final class InProcessClaims: Sendable {
 public struct RunReport: Sendable {
     /// Each job the run claimed, with how its run ended.
     public var outcomes: [(JobID, JobOutcome)] = []
-    /// Whether runnable jobs are left (the run stopped early).
+    /// Whether runnable jobs are left (the run stopped early, or jobs wait for their source).
     public var workRemains = false
+    /// Jobs the run passed over at its last claim because a live runner held another job
+    /// over the same source (``RunnerConfiguration/exclusiveSources``): work remains.
+    public var waitingForSource: [SourceWait] = []
     /// A failure of the runner itself (the store could not be read).
     public var error: (any Error)?
 
     /// Whether a job the run claimed failed.
     public var failed: Bool { outcomes.contains { if case .failed = $0.1 { true } else { false } } }
+}
+
+/// A job a run passed over because a live runner held another job over its source.
+public struct SourceWait: Sendable, Equatable {
+    /// The job passed over.
+    public let job: JobID
+    /// The job over the same source that a live runner holds.
+    public let heldJob: JobID
 }

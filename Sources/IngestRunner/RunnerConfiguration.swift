@@ -32,6 +32,11 @@ public struct RunnerConfiguration: Sendable {
     public var minFreeDiskBytes: UInt64?
     /// Pause with reason `on_battery` while this says the box runs on battery (`nil`: never).
     public var onBattery: (@Sendable () -> Bool)?
+    /// Jobs over the same source never run at once: a runner passes over a job while a live
+    /// runner holds another job whose source is the same string, and takes it once that one
+    /// is released. On by default, because the built-in pipeline's jobs over one source share
+    /// its documents and chunks; a host whose jobs share nothing by source may turn it off.
+    public var exclusiveSources = true
     /// A deliberate fault for negative controls in crash tests; `nil` in real use.
     public var fault: Fault?
 
@@ -45,6 +50,10 @@ public struct RunnerConfiguration: Sendable {
         /// check wrongly finds every holder dead would: two runners then run one job at once.
         /// The negative control of the concurrency soak (tools/soak).
         case stealLeases = "steal-leases"
+        /// Claims a job even while a live runner holds another job over the same source, as
+        /// with ``RunnerConfiguration/exclusiveSources`` off. The negative control of the
+        /// shared-source test.
+        case sharedSources = "shared-sources"
     }
 
     /// A configuration; every value has the default `ingest run` uses.

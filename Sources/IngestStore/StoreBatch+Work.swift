@@ -15,6 +15,9 @@ extension StoreBatch {
         case held
         /// Another process that is still running holds the job's lease.
         case leasedByLiveRunner(RunnerIdentity)
+        /// A live runner holds another job over the same source (see `claim`'s
+        /// `exclusiveSource`).
+        case sourceBusy(JobID)
     }
 
     /// How a claim went.
@@ -26,7 +29,8 @@ extension StoreBatch {
         case refused(ClaimRefusal)
     }
 
-    /// Claims `id` for `runner` if it is not terminal, not held, and no live runner holds it.
+    /// Claims `id` for `runner` if it is not terminal, not held, and no live runner holds it
+    /// — nor, with `exclusiveSource`, another job over the same source.
     ///
     /// A lease left by a process that died in this boot (killed, crashed) counts an attempt
     /// on the job (`JobRecord.attempts`); one left from an earlier boot — a power cut — or
@@ -34,13 +38,21 @@ extension StoreBatch {
     /// - Parameters:
     ///   - id: The job.
     ///   - runner: The claiming process (``RunnerIdentity/current()``).
+    ///   - exclusiveSource: Refuse the job while a live runner — this process included —
+    ///     holds another job whose source is the same string. Jobs of the built-in pipeline
+    ///     over one source share its documents and chunks; run at once, each re-chunks what
+    ///     the other is embedding, and both fail. Costs a read of each leased job: the live
+    ///     runners' jobs, not the store's.
     /// - Returns: Whether the lease is `runner`'s now, or why not.
-    public func claim(_ id: JobID, for runner: RunnerIdentity) throws -> ClaimResult {
+    public func claim(_ id: JobID, for runner: RunnerIdentity, exclusiveSource: Bool = true) throws -> ClaimResult {
         guard let (record, phases) = try load(id) else { return .refused(.missing) }
         if StatusRules.jobStatus(of: phases.lazy.map(\.status)).isTerminal { return .refused(.terminal) }
         if record.held { return .refused(.held) }
         let previous = try store.lease(id, in: transaction)
         if let previous, previous != runner, previous.isLive { return .refused(.leasedByLiveRunner(previous)) }
+        if exclusiveSource, let other = try liveJob(over: record.source, besides: id, claimant: runner) {
+            return .refused(.sourceBusy(other))
+        }
         let diedThisBoot = previous.map { $0 != runner && $0.bootID == runner.bootID } ?? false
         _ = try change(id) { record, _, events in
             if diedThisBoot { record.attempts &+= 1 }
@@ -48,6 +60,22 @@ extension StoreBatch {
         }
         try transaction.put(store.databases.leases, Keys.lease(id), runner.encoded(claimedAt: now.millisecondsSince1970))
         return .claimed(previousHolderDiedThisBoot: diedThisBoot)
+    }
+
+    /// Another job over `source` whose lease a live runner holds (a lease of `claimant`'s own
+    /// process counts: another runner of this process is running that job).
+    private func liveJob(over source: String, besides id: JobID, claimant: RunnerIdentity) throws -> JobID? {
+        var leased: [(JobID, RunnerIdentity)] = []
+        try transaction.scan(store.databases.leases) { key, value in
+            if let other = JobID(storedBytes: key), other != id, let holder = try? RunnerIdentity(decoding: value) {
+                leased.append((other, holder))
+            }
+            return true
+        }
+        for (other, holder) in leased where holder == claimant || holder.isLive {
+            if let (otherRecord, _) = try load(other), otherRecord.source == source { return other }
+        }
+        return nil
     }
 
     /// The runner holding `id`'s lease, live or not; `nil` when no one holds it.

@@ -116,12 +116,13 @@ final class RunWorld: Sendable {
         #expect(output.status == 0, "verify failed (\(output.status)):\n\(output.stdout)\(output.stderr)", sourceLocation: sourceLocation)
     }
 
-    /// Starts `ingest run ARGUMENTS --store STORE --progress none` in the background.
-    func startRun(_ arguments: [String] = [], store: String? = nil) throws -> RunningIngest {
+    /// Starts `ingest run ARGUMENTS --store STORE --progress none` in the background, with
+    /// `extraEnvironment` on top of the sandbox's.
+    func startRun(_ arguments: [String] = [], store: String? = nil, extraEnvironment: [String: String?] = [:]) throws -> RunningIngest {
         try RunningIngest(
             executable: Self.executable,
             arguments: ["run"] + arguments + ["--store", store ?? self.store, "--progress", "none"],
-            environment: environment
+            environment: environment.merging(extraEnvironment) { $1 }
         )
     }
 

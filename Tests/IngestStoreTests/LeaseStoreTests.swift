@@ -20,13 +20,6 @@ struct LeaseStoreTests {
         }
     }
 
-    /// Writes a lease as if another runner had claimed the job.
-    private func plantLease(_ store: JobStore, _ id: JobID, _ holder: RunnerIdentity) throws {
-        try store.write { batch in
-            try batch.transaction.put(store.databases.leases, Keys.lease(id), holder.encoded(claimedAt: 0))
-        }
-    }
-
     @Test func thisProcessIsLiveAndAFinishedProcessIsNot() throws {
         let me = try #require(RunnerIdentity.current())
         #expect(me.isLive)
@@ -90,11 +83,8 @@ struct LeaseStoreTests {
 
     @Test func aLiveLeaseRefusesTheClaimAndWritesNothing() throws {
         try withClaimableJob { store, id, me in
-            // The parent test process is live and is not us.
-            let parent = try #require(RunnerIdentity.current().flatMap { _ in
-                RunnerIdentity.startTicks(of: getppid()).map { RunnerIdentity(bootID: me.bootID, pid: getppid(), startTicks: $0) }
-            })
-            try plantLease(store, id, parent)
+            let parent = try #require(RunnerIdentity.parentProcess())
+            try store.plantLease(id, parent)
             let before = try store.journal(id).count
             let result = try store.write { batch in try batch.claim(id, for: me) }
             #expect(result == .refused(.leasedByLiveRunner(parent)))
@@ -105,7 +95,7 @@ struct LeaseStoreTests {
 
     @Test func aRunnerThatDiedInThisBootCostsAnAttempt() throws {
         try withClaimableJob { store, id, me in
-            try plantLease(store, id, RunnerIdentity(bootID: me.bootID, pid: me.pid, startTicks: me.startTicks + 1))
+            try store.plantLease(id, RunnerIdentity(bootID: me.bootID, pid: me.pid, startTicks: me.startTicks + 1))
             let result = try store.write { batch in try batch.claim(id, for: me) }
             #expect(result == .claimed(previousHolderDiedThisBoot: true))
             let job = try #require(try store.job(id))
@@ -117,7 +107,7 @@ struct LeaseStoreTests {
 
     @Test func aPowerCutCostsNoAttempt() throws {
         try withClaimableJob { store, id, me in
-            try plantLease(store, id, RunnerIdentity(bootID: "earlier-boot", pid: me.pid, startTicks: me.startTicks))
+            try store.plantLease(id, RunnerIdentity(bootID: "earlier-boot", pid: me.pid, startTicks: me.startTicks))
             let result = try store.write { batch in try batch.claim(id, for: me) }
             #expect(result == .claimed(previousHolderDiedThisBoot: false))
             #expect(try store.job(id)?.record.attempts == 0)

@@ -166,7 +166,12 @@ final class ProgressDisplay: @unchecked Sendable {
 /// The few lines `ingest run` prints when it ends.
 enum RunSummary {
     static func text(_ report: RunReport, stopReason: PauseReason?, failedItems: [JobID: UInt64] = [:]) -> String {
+        // Jobs passed over because another runner holds a job over their source.
+        let waiting = report.waitingForSource.map { wait in
+            "\(wait.job)  waits: another runner holds job \(wait.heldJob), over the same source — run `ingest run` again later"
+        }
         if report.outcomes.isEmpty {
+            guard waiting.isEmpty else { return waiting.joined(separator: "\n") }
             guard report.workRemains else { return "nothing to do" }
             let why = stopReason.map { " (\($0))" } ?? ""
             return "stopped before starting\(why); work remains — run `ingest run` again later"
@@ -175,7 +180,8 @@ enum RunSummary {
             let failed = failedItems[id].map { $0 == 1 ? "; 1 item failed" : "; \($0) items failed" } ?? ""
             return "\(id)  \(ProgressDisplay.describe(outcome))" + (failed.isEmpty ? "" : failed + " — `ingest status \(id)` lists them")
         }
-        if report.workRemains {
+        lines += waiting
+        if report.workRemains && waiting.isEmpty {
             let why = stopReason.map { " (\($0))" } ?? ""
             lines.append("stopped\(why); work remains — run `ingest run` again to continue")
         }
