@@ -38,18 +38,31 @@ struct ChunkPhase: PhaseWorker {
     let chunker: Chunker
 
     func process(_ items: [WorkItem], job: JobContext) async throws -> [ItemOutcome<Output>] {
-        items.map { item in
+        try items.map { item in
             guard let chunkItem = ChunkItem(decoding: item.payload) else {
                 return .failed(reason: "the queue entry is damaged")
             }
             switch TextFileReader.read(path: chunkItem.absolutePath, maxBytes: settings.maxFileBytes) {
             case .success(let file) where file.contentHash == chunkItem.contentHash:
                 return .done(Output(contentHash: file.contentHash, chunks: chunker.chunks(of: file.text)))
-            case .success:
+            case .success(let file):
+                // A later job over the source that loaded the new content has it in hand: this
+                // item is superseded. No chunks; `commit` writes nothing for a replaced document.
+                if try storedContentHash(of: item.key, job: job) == file.contentHash {
+                    return .done(Output(contentHash: chunkItem.contentHash, chunks: []))
+                }
                 return .failed(reason: "the file changed while it was being ingested; submit the source again to pick up the new content")
             case .failure(let problem):
                 return .failed(reason: problem.reason)
             }
+        }
+    }
+
+    /// The content hash the document record of `relativePath` holds now.
+    private func storedContentHash(of relativePath: [UInt8], job: JobContext) throws -> String? {
+        let key = PipelineKeys.document(PipelineKeys.collection(job.source), String(decoding: relativePath, as: UTF8.self))
+        return try store.jobs.read { txn in
+            try txn.get(store.documents, key).flatMap(DocumentRecord.init(decoding:))?.contentHash
         }
     }
 

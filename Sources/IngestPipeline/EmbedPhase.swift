@@ -8,6 +8,12 @@ struct EmbedPhase: PhaseWorker {
     struct Output: Sendable {
         let record: [UInt8]
         let dimension: Int
+
+        /// For a chunk that is gone: a later job over the source re-chunked or removed its
+        /// document, and indexed what replaced it. Nothing to embed, write or hand on — and
+        /// not a failure, which the user could do nothing about.
+        static let superseded = Output(record: [], dimension: 0)
+        var isSuperseded: Bool { record.isEmpty }
     }
 
     let store: PipelineStore
@@ -22,7 +28,7 @@ struct EmbedPhase: PhaseWorker {
         guard results.count == present.count else {
             throw EmbedderError(scope: .batch, message: "the embedder returned \(results.count) results for \(present.count) texts")
         }
-        var outcomes = [ItemOutcome<Output>](repeating: .failed(reason: "the chunk is gone from the store"), count: items.count)
+        var outcomes = [ItemOutcome<Output>](repeating: .done(.superseded), count: items.count)
         for (position, index) in present.enumerated() {
             switch results[position] {
             case .success(let vector):
@@ -43,13 +49,15 @@ struct EmbedPhase: PhaseWorker {
 
     func commitGroup(_ done: [(output: Output, item: WorkItem)], job: JobContext, into batch: StoreBatch) throws -> [[WorkItem]] {
         let txn = batch.transaction
-        for (output, item) in done {
+        var written: Output?
+        for (output, item) in done where !output.isSuperseded {
             try txn.putAppending(store.vectors, item.key, output.record)
+            written = output
         }
         // Search needs to know which embedders made the stored vectors, to embed a query alike.
-        if let last = done.last {
-            try txn.put(store.stats, IndexStatistics.embedderKey(embedder.identity), BigEndian.bytes(UInt64(last.output.dimension)))
+        if let written {
+            try txn.put(store.stats, IndexStatistics.embedderKey(embedder.identity), BigEndian.bytes(UInt64(written.dimension)))
         }
-        return done.map { [WorkItem(key: $0.item.key)] }
+        return done.map { $0.output.isSuperseded ? [] : [WorkItem(key: $0.item.key)] }
     }
 }

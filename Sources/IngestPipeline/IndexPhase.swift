@@ -17,7 +17,9 @@ struct IndexPhase: PhaseWorker {
     func process(_ items: [WorkItem], job: JobContext) async throws -> [ItemOutcome<Output>] {
         let chunks = try ChunkTexts.read(items.map(\.key), store: store)
         return chunks.map { chunk in
-            guard let chunk else { return .failed(reason: "the chunk is gone from the store") }
+            // Gone: a later job over the source re-chunked or removed its document (see
+            // `EmbedPhase.Output.superseded`). No terms; the commit finds it gone and skips it.
+            guard let chunk else { return .done(ChunkTerms(text: "")) }
             return .done(ChunkTerms(text: chunk.text))
         }
     }

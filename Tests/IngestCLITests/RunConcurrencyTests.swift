@@ -10,10 +10,7 @@ struct RunConcurrencyTests {
         let world = RunWorld("run-concurrent")
         // The embedder waits while `gate` exists, so a runner holds its job until the test
         // opens the gate — which it does only once both runners hold a job at the same time.
-        let gate = world.path("gate")
-        try RunCorpus.writeText("closed", to: gate)
-        let script = try RunScripts.install(RunScripts.gated, as: "gate.py", in: world)
-        let embedder = ["--embedder", "exec:python3 \(script) \(gate) 8", "--dimension", "8"]
+        let (gate, embedder) = try world.closedGateEmbedder()
         let ids = ["job-a", "job-b", "job-c"]
         var sources: [String] = []
         for (index, id) in ids.enumerated() {
@@ -92,10 +89,8 @@ struct RunConcurrencyTests {
         try RunCorpus.write(into: source, files: 150, bytes: 8 * 1024, seed: 35)
         // The gated embedder keeps the first runner on the job until the test opens the gate,
         // so the second runner certainly starts while the lease is held.
-        let gate = world.path("gate")
-        try RunCorpus.writeText("closed", to: gate)
-        let script = try RunScripts.install(RunScripts.gated, as: "gate.py", in: world)
-        try await world.submit(source, id: "only", ["--embedder", "exec:python3 \(script) \(gate) 8", "--dimension", "8"])
+        let (gate, embedder) = try world.closedGateEmbedder()
+        try await world.submit(source, id: "only", embedder)
 
         let first = try world.startRun(["--workers", "2"])
         defer { first.killIfRunning() }

@@ -23,10 +23,7 @@ struct RunSharedSourceTests {
 
     private func oneJobHeld(_ name: String) async throws -> Scene {
         let world = RunWorld(name)
-        let gate = world.path("gate")
-        try RunCorpus.writeText("closed", to: gate)
-        let script = try RunScripts.install(RunScripts.gated, as: "gate.py", in: world)
-        let embedder = ["--embedder", "exec:python3 \(script) \(gate) 8", "--dimension", "8"]
+        let (gate, embedder) = try world.closedGateEmbedder()
         let source = world.path("source")
         try RunCorpus.write(into: source, files: 12, bytes: 3 * 1024, seed: 41)
         for id in ["job-a", "job-b"] { try await world.submit(source, id: id, embedder) }
@@ -101,5 +98,46 @@ struct RunSharedSourceTests {
         #expect(claims.map(\.runnerPID) == [second.pid], "\(scene.waiting) claims: \(claims)")
         try FileManager.default.removeItem(atPath: scene.gate)
         _ = try await first.wait()
+    }
+
+    @Test("a job paused half-way, three of its files changed, a later job over the source run to the end: the first resumes and completes with no failed item; the index equals a fresh job's", .timeLimit(.minutes(TestTime.minutes(2))))
+    func pausedJobResumesAfterALaterOne() async throws {
+        let world = RunWorld("shared-source-interleaved")
+        let (gate, embedder) = try world.closedGateEmbedder()
+        let source = world.path("source")
+        try RunCorpus.write(into: source, files: 12, bytes: 3 * 1024, seed: 43)
+        try await world.submit(source, id: "first", embedder)
+
+        // The first job loads and chunks everything, then waits at the embedder's gate: stop it there.
+        let run = try world.startRun(["--shutdown-grace", "1s"])
+        defer { run.killIfRunning() }
+        let chunked = try await world.waitForStatus("first", "chunk completed") { $0.phase("chunk")?.status == "completed" }
+        try #require(chunked != nil)
+        run.send(SIGTERM)
+        let stopped = try await run.wait()
+        #expect(stopped.status == RunExit.workRemains, "\(stopped)")
+
+        // Three files change; a later job over the source indexes them, and the rest as they are.
+        try RunCorpus.write(into: source, files: 3, bytes: 3 * 1024, seed: 44)
+        try FileManager.default.removeItem(atPath: gate)
+        try await world.submit(source, id: "later", embedder)
+        let later = try await world.run(["--job", "later"])
+        #expect(later.status == RunExit.ok, "\(later.stdout)\(later.stderr)")
+
+        // The first job resumes: the chunks of the three old versions are gone, and skipped.
+        let resumed = try await world.run()
+        #expect(resumed.status == RunExit.ok, "\(resumed.stdout)\(resumed.stderr)")
+        for id in ["first", "later"] {
+            let job = try await world.status(id)
+            #expect(job.status == "completed" && job.itemsFailed == 0, "\(job)")
+        }
+        try await world.expectVerifies()
+        let reference = world.path("reference")
+        try await world.submit(source, id: "fresh", embedder, store: reference)
+        let fresh = try await world.run(store: reference)
+        #expect(fresh.status == RunExit.ok, "\(fresh.stderr)")
+        let shared = try await world.export()
+        let single = try await world.export(store: reference)
+        #expect(!shared.isEmpty && shared == single, "exports differ: \(shared.count) bytes shared, \(single.count) fresh")
     }
 }

@@ -174,10 +174,8 @@ struct RunStopTests {
         let world = RunWorld("run-sigint")
         let source = world.path("corpus")
         try RunCorpus.write(into: source, files: 6, bytes: 2 * 1024, seed: 6)
-        let gate = world.path("gate")
-        try RunCorpus.writeText("closed", to: gate)
-        let script = try RunScripts.install(RunScripts.gated, as: "gate.py", in: world)
-        try await world.submit(source, id: "int", ["--embedder", "exec:python3 \(script) \(gate) 8", "--dimension", "8"])
+        let (gate, embedder) = try world.closedGateEmbedder()
+        try await world.submit(source, id: "int", embedder)
 
         // A long grace: the first SIGINT alone would wait up to 60 s for the hanging batch.
         let run = try world.startRun(["--shutdown-grace", "60s"])
@@ -223,10 +221,8 @@ struct RunStopTests {
         let world = RunWorld("run-grace")
         let source = world.path("corpus")
         try RunCorpus.write(into: source, files: 4, bytes: 1024, seed: 7)
-        let gate = world.path("gate")
-        try RunCorpus.writeText("closed", to: gate)
-        let script = try RunScripts.install(RunScripts.gated, as: "gate.py", in: world)
-        try await world.submit(source, id: "grace", ["--embedder", "exec:python3 \(script) \(gate) 8", "--dimension", "8"])
+        let (gate, embedder) = try world.closedGateEmbedder()
+        try await world.submit(source, id: "grace", embedder)
 
         let run = try world.startRun(["--shutdown-grace", "1s"])
         defer { run.killIfRunning() }

@@ -116,6 +116,15 @@ final class RunWorld: Sendable {
         #expect(output.status == 0, "verify failed (\(output.status)):\n\(output.stdout)\(output.stderr)", sourceLocation: sourceLocation)
     }
 
+    /// Installs the gated exec embedder (8 dimensions), which answers a batch only once the
+    /// gate file is gone. Returns the gate, closed, and the `submit` arguments choosing it.
+    func closedGateEmbedder() throws -> (gate: String, arguments: [String]) {
+        let gate = path("gate")
+        try RunCorpus.writeText("closed", to: gate)
+        let script = try RunScripts.install(RunScripts.gated, as: "gate.py", in: self)
+        return (gate, ["--embedder", "exec:python3 \(script) \(gate) 8", "--dimension", "8"])
+    }
+
     /// Starts `ingest run ARGUMENTS --store STORE --progress none` in the background, with
     /// `extraEnvironment` on top of the sandbox's.
     func startRun(_ arguments: [String] = [], store: String? = nil, extraEnvironment: [String: String?] = [:]) throws -> RunningIngest {
