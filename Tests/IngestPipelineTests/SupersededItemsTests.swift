@@ -58,6 +58,41 @@ struct SupersededItemsTests {
         }
         #expect(try Fixture.marks(store) == [Fixture.id(0): Fixture.tokens(0)])
         #expect(try Fixture.statistics(store).chunks == 1)
+
+        // The segment written is the present chunk's alone, as a group of that chunk alone
+        // writes it — and the same when the gone chunk's output has terms (a chunk removed
+        // between its worker reading it and the commit).
+        let alone = TemporaryDirectory("superseded-index-alone")
+        let aloneStore = try Fixture.open(alone)
+        try Fixture.writeDocument(in: aloneStore)
+        _ = try aloneStore.jobs.write { batch in
+            try phase.commitGroup([(output: outputs[0], item: Self.items[0])], job: Self.job, into: batch)
+        }
+        let withTerms = TemporaryDirectory("superseded-index-terms")
+        let withTermsStore = try Fixture.open(withTerms)
+        try Fixture.writeDocument(in: withTermsStore)
+        let goneWithTerms = [outputs[0], ChunkTerms(text: "terms of a chunk that is gone by the commit")]
+        _ = try withTermsStore.jobs.write { batch in
+            try IndexPhase(store: withTermsStore).commitGroup(
+                Array(zip(goneWithTerms, Self.items)).map { (output: $0.0, item: $0.1) }, job: Self.job, into: batch
+            )
+        }
+        let expected = try Self.postings(aloneStore)
+        #expect(!expected.isEmpty)
+        #expect(try Self.postings(store) == expected)
+        #expect(try Self.postings(withTermsStore) == expected)
+    }
+
+    /// Every entry of the postings database.
+    static func postings(_ store: PipelineStore) throws -> [[UInt8]] {
+        try store.jobs.read { txn in
+            var entries: [[UInt8]] = []
+            try txn.scan(store.postings) { key, value in
+                entries.append(Array(key) + [0xFF] + Array(value))
+                return true
+            }
+            return entries
+        }
     }
 
     @Test("chunk: a file whose new content a later load recorded is done with no chunks; one nobody loaded fails", arguments: [true, false])
