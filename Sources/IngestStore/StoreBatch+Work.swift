@@ -50,7 +50,7 @@ extension StoreBatch {
         if record.held { return .refused(.held) }
         let previous = try store.lease(id, in: transaction)
         if let previous, previous != runner, previous.isLive { return .refused(.leasedByLiveRunner(previous)) }
-        if exclusiveSource, let other = try liveJob(over: record.source, besides: id, claimant: runner) {
+        if exclusiveSource, let other = try liveJob(over: record.source, besides: id) {
             return .refused(.sourceBusy(other))
         }
         let diedThisBoot = previous.map { $0 != runner && $0.bootID == runner.bootID } ?? false
@@ -62,9 +62,9 @@ extension StoreBatch {
         return .claimed(previousHolderDiedThisBoot: diedThisBoot)
     }
 
-    /// Another job over `source` whose lease a live runner holds (a lease of `claimant`'s own
-    /// process counts: another runner of this process is running that job).
-    private func liveJob(over source: String, besides id: JobID, claimant: RunnerIdentity) throws -> JobID? {
+    /// Another job over `source` whose lease a live runner holds. A lease of this process
+    /// counts (another runner of this process is running that job): the process is live.
+    private func liveJob(over source: String, besides id: JobID) throws -> JobID? {
         var leased: [(JobID, RunnerIdentity)] = []
         try transaction.scan(store.databases.leases) { key, value in
             if let other = JobID(storedBytes: key), other != id, let holder = try? RunnerIdentity(decoding: value) {
@@ -72,7 +72,7 @@ extension StoreBatch {
             }
             return true
         }
-        for (other, holder) in leased where holder == claimant || holder.isLive {
+        for (other, holder) in leased where holder.isLive {
             if let (otherRecord, _) = try load(other), otherRecord.source == source { return other }
         }
         return nil

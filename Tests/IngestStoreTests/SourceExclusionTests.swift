@@ -57,6 +57,13 @@ struct SourceExclusionTests {
             let result = try store.write { batch in try batch.claim(second, for: me) }
             #expect(result == .claimed(previousHolderDiedThisBoot: false))
         }
+        // The claimant itself is that dead runner (tools/bench plants leases so): a lease
+        // counts by its holder's liveness, not by whose it is.
+        try withJobs(leasedTo: { RunnerIdentity(bootID: $0.bootID, pid: $0.pid, startTicks: $0.startTicks + 1) }) { store, me, _, second, _ in
+            let dead = RunnerIdentity(bootID: me.bootID, pid: me.pid, startTicks: me.startTicks + 1)
+            let result = try store.write { batch in try batch.claim(second, for: dead) }
+            #expect(result == .claimed(previousHolderDiedThisBoot: false))
+        }
         // No lease at all.
         try withJobs(leasedTo: { _ in nil }) { store, me, _, second, _ in
             let result = try store.write { batch in try batch.claim(second, for: me) }
