@@ -31,6 +31,13 @@ public struct JobSnapshot: Sendable {
     /// The current phase's name.
     public var currentPhaseName: String? { currentPhase.map { record.plan.phases[$0].name } }
 
+    /// The first failed phase's name; `nil` unless the job failed. Phases after it that were
+    /// running (streaming behind it) keep that status until `retry`, so by DESIGN.md's rule
+    /// one of them is the current phase: a person reading a failed job wants this one.
+    public var failedPhaseName: String? {
+        phases.firstIndex { $0.status == .failed }.map { record.plan.phases[$0].name }
+    }
+
     /// Weighted progress 0…1.
     public var progress: Double { StatusRules.progress(plan: record.plan, phases: phases) }
 

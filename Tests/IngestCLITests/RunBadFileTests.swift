@@ -83,6 +83,17 @@ struct RunBadFileTests {
         #expect(load.itemsFailed >= 2, "\(load)")
         #expect(load.lastError?.contains("limit") == true, "load lastError: \(load.lastError ?? "nil")")
         #expect(load.lastError?.contains("1") == true)
+        // The text views name the failed phase, though phases streaming behind it are still
+        // `running` (and by DESIGN.md's rule one of them is the current phase, which the JSON keeps).
+        let text = try await world.ingest(["status", "limit"])
+        #expect(text.stdout.contains("progress") && text.stdout.contains(", failed in load"), "\(text.stdout)")
+        // Every phase starts at the claim and none completes before its predecessor.
+        #expect(failed.phases.dropFirst().allSatisfy { $0.status == "running" }, "\(failed)")
+        let stopped = text.stdout.split(separator: "\n").filter { $0.hasSuffix("stopped: load failed (resumes after `ingest retry limit`)") }
+        #expect(stopped.count == 3, "\(text.stdout)")
+        let listed = try await world.ingest(["list"])
+        let row = listed.stdout.split(separator: "\n").first { $0.hasPrefix("limit ") }.map(String.init) ?? ""
+        #expect(row.split(separator: " ", omittingEmptySubsequences: true).dropFirst(4).first == "load", "list row: \(row)")
 
         let retry = try await world.ingest(["retry", "limit"])
         #expect(retry.status == 0, "retry: \(retry.status) \(retry.stderr)")

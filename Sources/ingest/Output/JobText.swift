@@ -8,13 +8,18 @@ enum JobText {
         head.add(["job", job.id.rawValue])
         head.add(["source", job.record.source])
         head.add(["status", "\(job.status) (\(job.activity))"])
-        head.add(["progress", Format.percent(job.progress) + (job.currentPhaseName.map { ", current phase \($0)" } ?? "")])
+        let phase = job.failedPhaseName.map { ", failed in \($0)" } ?? job.currentPhaseName.map { ", current phase \($0)" } ?? ""
+        head.add(["progress", Format.percent(job.progress) + phase])
         if job.itemsFailed > 0 { head.add(["failed items", String(job.itemsFailed)]) }
         head.add(["created", job.record.createdAt.iso8601])
         head.add(["updated", job.updatedAt.iso8601])
         var phases = TextTable(header: ["PHASE", "STATUS", "DONE", "FAILED", "ATTEMPTS", "NOTE"])
         for (spec, state) in zip(job.record.plan.phases, job.phases) {
-            let note = state.pauseReason.map { "paused: \($0)" } ?? state.lastError.map { "error: \($0)" } ?? ""
+            var note = state.pauseReason.map { "paused: \($0)" } ?? state.lastError.map { "error: \($0)" } ?? ""
+            // Streaming behind a phase that failed: nothing runs it until `ingest retry`.
+            if let failed = job.failedPhaseName, state.status == .running, !job.leaseIsLive {
+                note = "stopped: \(failed) failed (resumes after `ingest retry \(job.id)`)"
+            }
             phases.add([
                 spec.name, state.status.description, Format.count(state.processed, of: state.total),
                 String(state.itemsFailed), String(state.attempts), note,
@@ -50,7 +55,7 @@ enum JobText {
         for job in jobs {
             table.add([
                 job.id.rawValue, job.status.description, job.activity.description, Format.percent(job.progress),
-                job.currentPhaseName ?? "-", job.record.source,
+                job.failedPhaseName ?? job.currentPhaseName ?? "-", job.record.source,
             ])
         }
         return table.rendered
