@@ -21,7 +21,13 @@ struct ChunkTerms: Sendable {
     /// are copied only when it is new. No allocation per token: with a dictionary keyed by
     /// byte arrays, every token was an array, and the workers contended for the allocator.
     init(text: some StringProtocol) {
-        var table = TermTable()
+        // Sized from the text up front: its terms' bytes never exceed it, and prose has about
+        // one distinct term per eight bytes, so a chunk's arrays are allocated about once
+        // rather than doubled five or six times each.
+        let byteCount = text.utf8.count
+        var table = TermTable(expectedTerms: byteCount / 8)
+        table.reserveCapacity(terms: byteCount / 8, bytes: byteCount)
+        frequencies.reserveCapacity(byteCount / 8)
         Tokenizer.forEachToken(in: text) { token in
             tokenCount += 1
             let (index, inserted) = table.find(token, hash: Self.hash(UnsafeRawBufferPointer(token)))

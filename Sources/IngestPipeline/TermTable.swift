@@ -27,6 +27,14 @@ struct TermTable {
         slots = Array(repeating: -1, count: capacity)
     }
 
+    /// Makes room for `terms` distinct terms of `bytes` bytes in all, so that a table filled
+    /// from one chunk allocates once instead of doubling its arrays as they fill.
+    mutating func reserveCapacity(terms: Int, bytes byteCount: Int) {
+        bytes.reserveCapacity(byteCount)
+        ends.reserveCapacity(terms)
+        hashes.reserveCapacity(terms)
+    }
+
     /// How many distinct terms.
     var count: Int { ends.count }
 
