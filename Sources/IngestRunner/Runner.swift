@@ -156,27 +156,38 @@ public final class Runner: Sendable {
             for id in candidates where !tried.contains(id) {
                 // Runners in one process share a lease identity; this keeps them apart.
                 guard InProcessClaims.shared.insert(id, in: store) else { continue }
-                let started: (JobContext, [PhaseState])? = try store.write { batch in
+                // (A closure with no effect outside its transaction, which may run again.)
+                let attempt: ClaimAttempt = try store.write { batch in
                     if fault == .stealLeases, let holder = try batch.leaseHolder(of: id) {
                         try batch.releaseLease(id, for: holder)
                     }
                     switch try batch.claim(id, for: identity, exclusiveSource: exclusiveSources) {
                     case .claimed: break
-                    case .refused(.sourceBusy(let busy)):
-                        waiting.append(SourceWait(job: id, heldJob: busy))
-                        return nil
-                    case .refused: return nil
+                    case .refused(.sourceBusy(let busy)): return .waitsForSource(busy)
+                    case .refused: return .refused
                     }
                     let phases = try GroupCommit.start(batch: batch, job: id)
-                    guard let (record, _) = try batch.load(id) else { return nil }
+                    guard let (record, _) = try batch.load(id) else { return .refused }
                     let context = JobContext(id: id, source: record.source, plan: record.plan, settings: record.settings)
-                    return (context, phases)
+                    return .started(context, phases)
                 }
-                if let started { return (started, waiting) }
+                switch attempt {
+                case .started(let context, let phases): return ((context, phases), waiting)
+                case .waitsForSource(let busy): waiting.append(SourceWait(job: id, heldJob: busy))
+                case .refused: break
+                }
                 InProcessClaims.shared.remove(id, in: store)
             }
             return (nil, waiting)
         }
+    }
+
+    /// How one claim went, as its transaction reports it.
+    private enum ClaimAttempt {
+        case started(JobContext, [PhaseState])
+        /// A live runner holds this other job over the same source.
+        case waitsForSource(JobID)
+        case refused
     }
 
     private func failSetup(_ job: JobContext, error: String, identity: RunnerIdentity) async -> JobOutcome {

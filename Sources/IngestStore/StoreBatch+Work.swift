@@ -41,8 +41,8 @@ extension StoreBatch {
     ///   - exclusiveSource: Refuse the job while a live runner — this process included —
     ///     holds another job whose source is the same string. Jobs of the built-in pipeline
     ///     over one source share its documents and chunks; run at once, each re-chunks what
-    ///     the other is embedding, and both fail. Costs a read of each leased job: the live
-    ///     runners' jobs, not the store's.
+    ///     the other is embedding, and both fail. Costs a scan of the leases (jobs claimed
+    ///     and not released since) and a read of each live runner's job, not of the store's jobs.
     /// - Returns: Whether the lease is `runner`'s now, or why not.
     public func claim(_ id: JobID, for runner: RunnerIdentity, exclusiveSource: Bool = true) throws -> ClaimResult {
         guard let (record, phases) = try load(id) else { return .refused(.missing) }
