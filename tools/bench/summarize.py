@@ -118,7 +118,8 @@ def targets(runs):
                 cells.append("not run")
             else:
                 met = {True: "**met**", False: "**missed**", None: "info"}[t.get("met")]
-                cells.append(f"{met}: {t['measured']}")
+                note = f" ({t['note']})" if t.get("note") else ""
+                cells.append(f"{met}: {t['measured']}{note}")
         out.append(f"| {name} | " + " | ".join(cells) + " |")
     return "\n".join(out)
 

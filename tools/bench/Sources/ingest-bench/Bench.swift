@@ -91,6 +91,9 @@ struct Suite: AsyncParsableCommand {
     @Option(help: "Generated corpus sizes in MB, comma-separated (default: quick 4,16; full 100,1000).")
     var corpusMb: String?
 
+    @Option(help: "Ingestion runs per side on corpora under 200 MiB (default: 3; 9 on corpora under 32 MiB, whose runs last under a second).")
+    var repeats: Int?
+
     @Flag(help: "Keep the data directory afterwards.")
     var keep = false
 
@@ -191,9 +194,11 @@ struct Suite: AsyncParsableCommand {
                 let store = "\(dataDir)/ingest-store"
                 // Runs of a few seconds swing with the machine's load more than the 10% that
                 // full sync may cost, or than one worker's share: repeat them, the sides of a
-                // comparison taking turns, and keep each side's median run. The 1 GB run is
-                // long enough on its own.
-                let repeats = source.mib < 200 ? 3 : 1
+                // comparison taking turns, and keep each side's median run. Runs under a
+                // second (the real tree, the small generated corpora) differ between the sides
+                // by tens of milliseconds and within one side by as much: they get nine. The
+                // 1 GB run is long enough on its own.
+                let repeats = source.mib >= 200 ? 1 : max(1, self.repeats ?? (source.mib < 32 ? 9 : 3))
                 var cliRuns: [[IngestRow]] = cliWorkers.map { _ in [] }
                 for _ in 0..<repeats {
                     for (side, workers) in cliWorkers.enumerated() {
@@ -211,10 +216,11 @@ struct Suite: AsyncParsableCommand {
                     report.ingestion.append(median)
                 }
                 for workers in inProcessWorkers {
-                    var runs: [[IngestRow]] = [[], []]
+                    let sides = IngestBenchSection.Sync.allCases
+                    var runs: [[IngestRow]] = sides.map { _ in [] }
                     for _ in 0..<repeats {
-                        for (side, durability) in [EnvironmentOptions.Durability.full, .noSync].enumerated() {
-                            let row = try await IngestBenchSection.inProcess(source, workers: workers, durability: durability, storePath: store, device: machine.blockDevice)
+                        for (side, sync) in sides.enumerated() {
+                            let row = try await IngestBenchSection.inProcess(source, workers: workers, sync: sync, storePath: store, device: machine.blockDevice)
                             log("ingest: \(source.name) in-process \(row.durability) w\(workers): \(fmt(row.mibPerSecond, 2)) MiB/s")
                             runs[side].append(row)
                         }
@@ -322,9 +328,14 @@ enum Targets {
                 if let full = inProcess.first(where: { $0.corpus == corpus && $0.workers == workers && $0.durability == "full" }),
                     let nosync = inProcess.first(where: { $0.corpus == corpus && $0.workers == workers && $0.durability == "nosync" }) {
                     let cost = 1 - full.mibPerSecond / nosync.mibPerSecond
+                    // NOSYNC never writes the store within a short run; a run that ends durable
+                    // must write it at least once. That floor, beside the cost, shows how much
+                    // of the cost is the per-commit syncs and how much the device's write time.
+                    let floor = inProcess.first { $0.corpus == corpus && $0.workers == workers && $0.durability == "nosync+sync" }
+                        .map { "NOSYNC + one sync at the end (the store written once) costs \(fmt((1 - $0.mibPerSecond / nosync.mibPerSecond) * 100, 1))%" }
                     checks.append(TargetCheck(
                         target: "full sync ≤ 10% cost vs NOSYNC (\(corpus), w\(workers))", measured: "\(fmt(cost * 100, 1))% (\(fmt(full.mibPerSecond, 2)) vs \(fmt(nosync.mibPerSecond, 2)) MiB/s)",
-                        met: cost <= 0.10, note: ""))
+                        met: cost <= 0.10, note: floor ?? ""))
                 }
             }
         }
