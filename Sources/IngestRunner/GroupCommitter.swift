@@ -89,6 +89,22 @@ actor GroupCommitter {
         return max(0, window - ledgers[ordinal].pending)
     }
 
+    /// Waits, before a fetcher hands phase `ordinal`'s next batch to a worker, while the
+    /// finished outputs waiting for a commit hold three times the bytes bound.
+    ///
+    /// `waitForRoom` stops fetching at twice the bound, but a page already fetched — up to
+    /// 256 items — would still be processed to its end, and where items are large (the chunk
+    /// phase's are whole documents, its outputs their text) the outputs then piled up far
+    /// past the mark: a heap profile of a 100 MB run found 18.6 MiB of chunk text live at the
+    /// peak. Three times, not two: at twice the bound a 100 MB run took up to 10% longer (the
+    /// workers waited more than the writer needed); at three its peak fell by 4–6 MiB at the
+    /// same speed (BENCHMARKS.md, "Memory: 100 MB against 1 GB").
+    func waitForOutputRoom(_ ordinal: Int) async {
+        while waitingBytes >= 3 * configuration.groupCommitBytes && !mustStop {
+            await withCheckedContinuation { roomWaiters[ordinal, default: []].append($0) }
+        }
+    }
+
     /// Registers fetched items; returns them numbered.
     func register(_ ordinal: Int, items: [(WorkItem, UInt64?)]) -> [FetchedItem] {
         var numbered: [FetchedItem] = []

@@ -126,6 +126,7 @@ struct JobRun {
                         await pool.next()
                         running -= 1
                     }
+                    await committer.waitForOutputRoom(ordinal)
                     if await shouldStop(committer) { break fetching }
                     pool.addTask { await process(slice, ordinal, worker, committer) }
                     running += 1

@@ -11,7 +11,9 @@ public struct RunnerConfiguration: Sendable {
     /// …or once their outputs come to about this many bytes (as each phase's
     /// ``PhaseWorker/outputBytes(_:)`` estimates them). LMDB keeps a write transaction's
     /// dirty pages in memory until it commits, so this bounds the runner's memory where items
-    /// are large; 4 MiB by default.
+    /// are large; 4 MiB by default. Finished outputs waiting for a commit stay under about
+    /// three times it: past twice, phases fetch nothing more, and past three times, fetched
+    /// items wait to be handed to a worker.
     public var groupCommitBytes = 4 << 20
     /// The run's time budget; `nil` runs until no runnable job is left.
     public var maxTime: Duration?

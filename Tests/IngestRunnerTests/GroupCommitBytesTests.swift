@@ -33,23 +33,8 @@ import Testing
     private func groupSizes(
         bytesPerOutput: Int, bound: Int = 10 * 1000, interval: Duration = .seconds(1)
     ) async throws -> [Int] {
-        let host = try Host()
-        let n: UInt64 = 300
-        let id = try host.submit("bytes", n: n)
         let fetch = SizedFetch(bytesPerOutput: bytesPerOutput)
-        var configuration = RunnerConfiguration(
-            workers: 2, groupCommitItems: 10_000, groupCommitInterval: interval, shutdownGrace: .seconds(2)
-        )
-        configuration.groupCommitBytes = bound
-        let databases = host.databases
-        let runner = Runner(
-            store: host.store, configuration: configuration,
-            factory: { _ in JobDefinition(source: NumberSource(), workers: [fetch, Tally(databases: databases)]) },
-            logger: quietLogger
-        )
-        let report = try await runner.boundedRun(stop: StopController())
-        #expect(report.outcome(of: id) == .completed)
-        try expectCompletedExactlyOnce(host, id, n: n)
+        try await runToCompletion(fetch, n: 300, bytesBound: bound, interval: interval)
         return fetch.groups.sizes
     }
 

@@ -304,3 +304,26 @@ extension Runner {
         return try await run(stop: stop)
     }
 }
+
+/// Runs 1…`n` through `fetch` and the tally on a fresh host, with two workers, `interval`,
+/// an item bound no group reaches and `groupCommitBytes` at `bytesBound`; expects the job
+/// completed with every item tallied exactly once.
+func runToCompletion<Fetch: PhaseWorker>(
+    _ fetch: Fetch, n: UInt64, bytesBound: Int, interval: Duration, sourceLocation: SourceLocation = #_sourceLocation
+) async throws where Fetch.Output: Sendable {
+    let host = try Host()
+    let id = try host.submit("sized", n: n)
+    var configuration = RunnerConfiguration(
+        workers: 2, groupCommitItems: 10_000, groupCommitInterval: interval, shutdownGrace: .seconds(2)
+    )
+    configuration.groupCommitBytes = bytesBound
+    let databases = host.databases
+    let runner = Runner(
+        store: host.store, configuration: configuration,
+        factory: { _ in JobDefinition(source: NumberSource(), workers: [fetch, Tally(databases: databases)]) },
+        logger: quietLogger
+    )
+    let report = try await runner.boundedRun(stop: StopController(), sourceLocation: sourceLocation)
+    #expect(report.outcome(of: id) == .completed, sourceLocation: sourceLocation)
+    try expectCompletedExactlyOnce(host, id, n: n, sourceLocation: sourceLocation)
+}
