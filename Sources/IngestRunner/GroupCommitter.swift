@@ -97,8 +97,8 @@ actor GroupCommitter {
     /// phase's are whole documents, its outputs their text) the outputs then piled up far
     /// past the mark: a heap profile of a 100 MB run found 18.6 MiB of chunk text live at the
     /// peak. Three times, not two: at twice the bound a 100 MB run took up to 10% longer (the
-    /// workers waited more than the writer needed); at three its peak fell by 4–6 MiB at the
-    /// same speed (BENCHMARKS.md, "Memory: 100 MB against 1 GB").
+    /// workers waited more than the writer needed); at three the 1 GB run's peak fell from
+    /// 38–44 to 33–36 MiB at the same speed (BENCHMARKS.md, "Memory: 100 MB against 1 GB").
     func waitForOutputRoom(_ ordinal: Int) async {
         while waitingBytes >= 3 * configuration.groupCommitBytes && !mustStop {
             await withCheckedContinuation { roomWaiters[ordinal, default: []].append($0) }
