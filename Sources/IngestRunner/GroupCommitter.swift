@@ -83,14 +83,21 @@ actor GroupCommitter {
         if ledgers[ordinal].pending >= window, ledgers[ordinal].committableCount > 0 { await flush() }
         // Outputs waiting for a commit hold memory: past twice the bytes bound, fetch nothing
         // more until a commit has taken some.
-        while (ledgers[ordinal].pending >= window || waitingBytes >= 2 * configuration.groupCommitBytes) && !mustStop {
+        while (ledgers[ordinal].pending >= window || waitingBytes >= fetchingStopsAt) && !mustStop {
             await withCheckedContinuation { roomWaiters[ordinal, default: []].append($0) }
         }
         return max(0, window - ledgers[ordinal].pending)
     }
 
+    /// Finished outputs waiting for a commit past which a phase fetches nothing more.
+    private var fetchingStopsAt: Int { 2 * configuration.groupCommitBytes }
+
+    /// …and past which a fetcher hands nothing more of what it fetched to a worker.
+    private var handingOutStopsAt: Int { 3 * configuration.groupCommitBytes }
+
     /// Waits, before a fetcher hands phase `ordinal`'s next batch to a worker, while the
-    /// finished outputs waiting for a commit hold three times the bytes bound.
+    /// finished outputs waiting for a commit hold three times the bytes bound. Returns
+    /// `false` when the job must stop instead: the fetcher's stop check, in the same hop.
     ///
     /// `waitForRoom` stops fetching at twice the bound, but a page already fetched — up to
     /// 256 items — would still be processed to its end, and where items are large (the chunk
@@ -99,10 +106,11 @@ actor GroupCommitter {
     /// peak. Three times, not two: at twice the bound a 100 MB run took up to 10% longer (the
     /// workers waited more than the writer needed); at three the 1 GB run's peak fell from
     /// 38–44 to 33–36 MiB at the same speed (BENCHMARKS.md, "Memory: 100 MB against 1 GB").
-    func waitForOutputRoom(_ ordinal: Int) async {
-        while waitingBytes >= 3 * configuration.groupCommitBytes && !mustStop {
+    func waitForOutputRoom(_ ordinal: Int) async -> Bool {
+        while waitingBytes >= handingOutStopsAt && !mustStop {
             await withCheckedContinuation { roomWaiters[ordinal, default: []].append($0) }
         }
+        return !mustStop
     }
 
     /// Registers fetched items; returns them numbered.

@@ -126,8 +126,9 @@ struct JobRun {
                         await pool.next()
                         running -= 1
                     }
-                    await committer.waitForOutputRoom(ordinal)
-                    if await shouldStop(committer) { break fetching }
+                    // One hop to the committer per batch: the wait for room is also the stop check.
+                    let mayGoOn = await committer.waitForOutputRoom(ordinal)
+                    if !mayGoOn || Task.isCancelled { break fetching }
                     pool.addTask { await process(slice, ordinal, worker, committer) }
                     running += 1
                 }

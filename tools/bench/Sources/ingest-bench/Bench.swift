@@ -331,7 +331,7 @@ enum Targets {
                     // NOSYNC never writes the store within a short run; a run that ends durable
                     // must write it at least once. That floor, beside the cost, shows how much
                     // of the cost is the per-commit syncs and how much the device's write time.
-                    let floor = inProcess.first { $0.corpus == corpus && $0.workers == workers && $0.durability == "nosync+sync" }
+                    let floor = inProcess.first { $0.corpus == corpus && $0.workers == workers && $0.durability == IngestBenchSection.Sync.nosyncThenSync.rawValue }
                         .map { "NOSYNC + one sync at the end (the store written once) costs \(fmt((1 - $0.mibPerSecond / nosync.mibPerSecond) * 100, 1))%" }
                     checks.append(TargetCheck(
                         target: "full sync ≤ 10% cost vs NOSYNC (\(corpus), w\(workers))", measured: "\(fmt(cost * 100, 1))% (\(fmt(full.mibPerSecond, 2)) vs \(fmt(nosync.mibPerSecond, 2)) MiB/s)",
