@@ -61,12 +61,15 @@ struct MetaPage {
 
     /// Reads both meta pages of `data.mdb` in `directory`: page 0 at offset 0, page 1 at
     /// the page size page 0 records, as LMDB does. `nil` entries could not be read whole.
+    ///
+    /// The file's size is taken after the meta pages. A writer in another process grows the
+    /// file with a commit's pages before it writes the meta page naming them, so a size
+    /// taken first could predate a meta page read after it, and a live store would look
+    /// truncated (`tools/soak` caught `ingest verify` reporting exactly that mid-run).
     static func read(from directory: String) -> (pages: [MetaPage?], fileSize: Int)? {
         let descriptor = open(directory + "/data.mdb", O_RDONLY)
         guard descriptor >= 0 else { return nil }
         defer { close(descriptor) }
-        var info = stat()
-        guard fstat(descriptor, &info) == 0 else { return nil }
         func page(_ index: Int, at offset: Int) -> MetaPage? {
             var bytes = [UInt8](repeating: 0, count: length)
             let count = bytes.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress, $0.count, off_t(offset)) }
@@ -74,6 +77,8 @@ struct MetaPage {
         }
         let first = page(0, at: 0)
         let second = first.flatMap { isPlausible(pageSize: $0.pageSize) ? page(1, at: Int($0.pageSize)) : nil }
+        var info = stat()
+        guard fstat(descriptor, &info) == 0 else { return nil }
         return ([first, second], Int(info.st_size))
     }
 
