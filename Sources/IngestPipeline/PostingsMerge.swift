@@ -4,10 +4,10 @@ internal import LMDBKit
 /// When and how index segments are merged: in size tiers, a few adjacent segments at a time,
 /// inside the group commit that wrote the newest of them.
 ///
-/// A segment's tier follows from its size (below 32 KiB, 128 KiB, 512 KiB; at or above that
-/// it is final and never merged again). After each new segment, while the newest `fanIn`
+/// A segment's tier follows from its size (below 32 KiB, below 128 KiB; at or above that it
+/// is final and never merged again). After each new segment, while the newest `fanIn`
 /// segments share a tier, they become one — like the carries of a counter, so a posting is
-/// rewritten about once per tier. A merge therefore reads less than `fanIn` × 512 KiB, and a
+/// rewritten about once per tier. A merge therefore reads less than `fanIn` × 128 KiB, and a
 /// transaction's dirty pages (which LMDB keeps in memory until the commit) stay bounded
 /// however large the index grows. Merging a whole job's index at once, as this did before,
 /// held the entire index in one transaction: memory grew with the corpus.
@@ -16,11 +16,17 @@ internal import LMDBKit
 /// "newer segment wins" order that queries rely on is kept.
 enum PostingsMerge {
     static let fanIn = 4
-    /// Exclusive upper bounds of the mergeable tiers, in bytes. They were four times these
-    /// when a posting took 20 bytes; with prefix-packed lists (3–7 bytes a posting) these
-    /// keep about as many postings per tier, so a posting is rewritten as often as before
-    /// and a query reads about as many final segments.
-    static let tierLimits: [UInt64] = [32 << 10, 128 << 10, 512 << 10]
+    /// Exclusive upper bounds of the mergeable tiers, in bytes.
+    ///
+    /// Merges are for the small segments of short runs and small groups: a query reads a term
+    /// in every segment, and dozens of tiny ones would each cost a lookup. A group commit of
+    /// a large run writes a segment of 128–512 KiB by itself (about 340 KiB over the 100 MB
+    /// benchmark corpus). A third tier, up to 512 KiB, merged those four at a time, so that
+    /// 40% of all postings were written twice, on the writer thread that paces the run.
+    /// Without it, a 100 MB run was 1–15% faster and wrote 3–7% fewer blocks, and the Python
+    /// standard library ingested 10–20% faster with full sync. A query there reads 147 segments instead
+    /// of 99, which its time did not show (BENCHMARKS.md).
+    static let tierLimits: [UInt64] = [32 << 10, 128 << 10]
 
     /// The tier of a segment, `nil` when it is final (or its size or format is unknown).
     static func tier(of segment: PostingsSegments.Segment) -> Int? {
