@@ -77,6 +77,23 @@ struct CompletionManTests {
         }
     }
 
+    @Test("every command's help shows its defaults as values a user can type, not Swift types")
+    func helpDefaultsAreValues() async throws {
+        let sandbox = try Sandbox()
+        for command in try await Self.commands() {
+            let name = command["commandName"] as? String ?? "?"
+            let help = try await sandbox.runRaw(name == "ingest" ? ["--help"] : [name, "--help"])
+            #expect(help.status == 0)
+            // A custom argument type without `defaultValueDescription` shows as, for example,
+            // "default: SearchModeArgument(mode: IngestPipeline.SearchMode.hybrid)".
+            let defaults = help.stdout.components(separatedBy: "default: ").dropFirst().map { $0.prefix { $0 != ")" } }
+            for shown in defaults {
+                let leaked = shown.contains("(") || shown.contains("Ingest") || shown.contains("Argument")
+                #expect(!leaked, "`ingest \(name) --help` shows a default as \(shown)")
+            }
+        }
+    }
+
     @Test("every command's help says how it exits, or points to ingest --help")
     func helpMentionsExitCodes() async throws {
         let sandbox = try Sandbox()

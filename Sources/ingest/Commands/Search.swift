@@ -58,6 +58,9 @@ struct SearchModeArgument: ExpressibleByArgument {
         self.mode = mode
     }
 
+    /// How `--help` and the man page show the default: the mode's name, not this type's.
+    var defaultValueDescription: String { mode.rawValue }
+
     static var allValueStrings: [String] { SearchMode.allCases.map(\.rawValue) }
 }
 
