@@ -77,16 +77,25 @@ struct CompletionManTests {
         }
     }
 
-    @Test("every command's help shows its defaults as values a user can type, not Swift types")
-    func helpDefaultsAreValues() async throws {
+    /// Every command's name and its `--help` text (`ingest` itself first).
+    static func helpTexts() async throws -> [(name: String, text: String)] {
         let sandbox = try Sandbox()
-        for command in try await Self.commands() {
+        var texts: [(name: String, text: String)] = []
+        for command in try await commands() {
             let name = command["commandName"] as? String ?? "?"
             let help = try await sandbox.runRaw(name == "ingest" ? ["--help"] : [name, "--help"])
-            #expect(help.status == 0)
+            #expect(help.status == 0, "`ingest \(name) --help` exited \(help.status)")
+            texts.append((name, help.stdout))
+        }
+        return texts
+    }
+
+    @Test("every command's help shows its defaults as values a user can type, not Swift types")
+    func helpDefaultsAreValues() async throws {
+        for (name, help) in try await Self.helpTexts() {
             // A custom argument type without `defaultValueDescription` shows as, for example,
             // "default: SearchModeArgument(mode: IngestPipeline.SearchMode.hybrid)".
-            let defaults = help.stdout.components(separatedBy: "default: ").dropFirst().map { $0.prefix { $0 != ")" } }
+            let defaults = help.components(separatedBy: "default: ").dropFirst().map { $0.prefix { $0 != ")" } }
             for shown in defaults {
                 let leaked = shown.contains("(") || shown.contains("Ingest") || shown.contains("Argument")
                 #expect(!leaked, "`ingest \(name) --help` shows a default as \(shown)")
@@ -96,13 +105,8 @@ struct CompletionManTests {
 
     @Test("every command's help says how it exits, or points to ingest --help")
     func helpMentionsExitCodes() async throws {
-        let sandbox = try Sandbox()
-        for command in try await Self.commands() {
-            let name = command["commandName"] as? String ?? "?"
-            let help = try await sandbox.runRaw(name == "ingest" ? ["--help"] : [name, "--help"])
-            #expect(help.status == 0)
-            let text = help.stdout.lowercased()
-            #expect(text.contains("exit"), "`ingest \(name) --help` says nothing about exit codes")
+        for (name, help) in try await Self.helpTexts() {
+            #expect(help.lowercased().contains("exit"), "`ingest \(name) --help` says nothing about exit codes")
         }
     }
 }
