@@ -56,7 +56,7 @@ public struct SearchEngine: Sendable {
                 for list in [lexical, semantic] {
                     for (rank, (id, _)) in list.enumerated() { fused[id, default: 0] += 1 / (Self.fusionK + Double(rank + 1)) }
                 }
-                ranked = Array(fused.sorted(by: Self.better).prefix(k))
+                ranked = Self.best(k, of: fused)
             }
             return try ranked.compactMap { id, score in try hit(id, score: score, txn: txn) }
         }
@@ -91,7 +91,8 @@ public struct SearchEngine: Sendable {
         var scores: [[UInt8]: Double] = [:]
         var lengths: [[UInt8]: Double] = [:]
         let segments = try PostingsSegments.segments(in: txn, store: store)
-        for term in Set(Tokenizer.tokens(in: query)) {
+        // In a fixed order, so that the sums, and the scores printed, are the same every run.
+        for term in Set(Tokenizer.tokens(in: query)).sorted() {
             var postings: [([UInt8], Double, Double)] = []
             for posting in try PostingsSegments.postings(of: Array(term.utf8), segments: segments, in: txn, store: store) {
                 // One lookup gives the chunk's length, or says it was removed since its
@@ -107,6 +108,7 @@ public struct SearchEngine: Sendable {
                 postings.append((posting.chunk, Double(posting.frequency), length))
             }
             guard !postings.isEmpty else { continue }
+            scores.reserveCapacity(scores.count + postings.count)
             let df = Double(postings.count)
             let idf = log(1 + (Double(chunkCount) - df + 0.5) / (df + 0.5))
             for (id, frequency, length) in postings {
@@ -114,7 +116,14 @@ public struct SearchEngine: Sendable {
                 scores[id, default: 0] += idf * frequency * (Self.k1 + 1) / norm
             }
         }
-        return Array(scores.sorted(by: Self.better).prefix(k)).map { ($0.key, $0.value) }
+        return Self.best(k, of: scores)
+    }
+
+    /// The `k` best-scored chunks, best first (`better`'s order).
+    private static func best(_ k: Int, of scores: [[UInt8]: Double]) -> [([UInt8], Double)] {
+        var top = TopK<(key: [UInt8], value: Double)>(k, by: better)
+        for entry in scores { top.offer(entry) }
+        return top.best.map { ($0.key, $0.value) }
     }
 
     private func vector(_ queries: [String: [Float]], k: Int, txn: ReadTransaction) throws -> [([UInt8], Double)] {
