@@ -30,6 +30,9 @@ extension JobStore {
     }
 
     /// A job's full state, or `nil` when there is no such job.
+    ///
+    /// Throws a damaged-store ``StoreError`` when the job's record cannot be found but its
+    /// phase records or journal lines can: only damage leaves half a job.
     public func job(_ id: JobID) throws -> JobSnapshot? {
         try read { txn in try snapshot(id, in: txn) }
     }
@@ -145,7 +148,10 @@ extension JobStore {
                 }
             }
         }
-        guard let record else { return nil }
+        guard let record else {
+            try expectNoTrace(of: id, in: txn)
+            return nil
+        }
         // One descent to the first phase, then the cursor steps through the rest: the phase
         // keys of a job are adjacent (job id · 0x00 · ordinal).
         var key = Keys.phase(id, ordinal: 0)
@@ -170,6 +176,28 @@ extension JobStore {
 }
 
 extension JobStore {
+    /// Throws when a job without a record still has phase records or journal lines.
+    ///
+    /// A job is written whole and removed whole (`ingest gc`), so those without it mean
+    /// damage, not a missing job: LMDB keeps no checksums, and one flipped bit in a key or a
+    /// page's node offsets hides a record from lookups. Saying "no such job" (66) would send
+    /// the user to `ingest list`; this says the store is damaged (65) and `ingest verify`
+    /// tells the rest. Two seeks, and only when a lookup found nothing.
+    func expectNoTrace(of id: JobID, in txn: ReadTransaction) throws {
+        for (what, database) in [("phase records", databases.phases), ("journal lines", databases.journal)] {
+            var found = false
+            try txn.scan(database, prefix: Keys.jobPrefix(id)) { _, _ in
+                found = true
+                return false
+            }
+            if found {
+                throw StoreError.corruptRecord(
+                    "jobs", key: Keys.job(id), RecordError(detail: "missing, though the job's \(what) are there")
+                )
+            }
+        }
+    }
+
     /// Bytes free for unprivileged writers on the store's file system (`statvfs`), or `nil`
     /// when it cannot be told.
     public func freeDiskBytes() -> UInt64? {
