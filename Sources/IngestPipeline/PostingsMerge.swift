@@ -24,8 +24,8 @@ enum PostingsMerge {
     /// benchmark corpus). A third tier, up to 512 KiB, merged those four at a time, so that
     /// 40% of all postings were written twice, on the writer thread that paces the run.
     /// Without it, a 100 MB run was 1–15% faster and wrote 3–7% fewer blocks, and the Python
-    /// standard library ingested 10–20% faster with full sync. A query there reads 147 segments instead
-    /// of 99, which its time did not show (BENCHMARKS.md).
+    /// standard library ingested 10–20% faster with full sync. A query over 100 MB reads 147
+    /// segments instead of 99, which its time did not show (BENCHMARKS.md).
     static let tierLimits: [UInt64] = [32 << 10, 128 << 10]
 
     /// The tier of a segment, `nil` when it is final (or its size or format is unknown).

@@ -127,19 +127,14 @@ public struct SearchEngine: Sendable {
     }
 
     private func vector(_ queries: [String: [Float]], k: Int, txn: ReadTransaction) throws -> [([UInt8], Double)] {
-        var best: [([UInt8], Double)] = []
+        var top = TopK<(key: [UInt8], value: Double)>(k, by: Self.better)
         try txn.scan(store.vectors) { key, value in
             guard let record = VectorRecord(decoding: value) else { return true }
             // Vectors from different embedders live in different spaces; compare like with like.
             guard let queryVector = queries[record.embedder], queryVector.count == record.values.count else { return true }
-            best.append((Array(key), Double(HashingEmbedder.cosine(queryVector, record.values))))
-            if best.count > k * 4 {
-                best.sort { $0.1 != $1.1 ? $0.1 > $1.1 : $0.0.lexicographicallyPrecedes($1.0) }
-                best.removeLast(best.count - k)
-            }
+            top.offer((Array(key), Double(HashingEmbedder.cosine(queryVector, record.values))))
             return true
         }
-        best.sort { $0.1 != $1.1 ? $0.1 > $1.1 : $0.0.lexicographicallyPrecedes($1.0) }
-        return Array(best.prefix(k))
+        return top.best.map { ($0.key, $0.value) }
     }
 }

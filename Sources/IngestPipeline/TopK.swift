@@ -3,7 +3,7 @@
 ///
 /// A query over a large store scores every chunk that holds one of its terms — over 100 MB
 /// a common word reaches tens of thousands — and sorting them all to keep five was a quarter
-/// of `ingest search`'s time. Here an element is compared with the current k-th best and
+/// of `ingest search`'s time; vector search compares every stored vector. Here an element is compared with the current k-th best and
 /// almost always dropped at once; the few that get in are inserted in place (k is small).
 /// `better` must be a strict total order (ties broken, as the search breaks them by chunk
 /// id), so the result is the same as a full sort's.
