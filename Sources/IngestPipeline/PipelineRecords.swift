@@ -162,73 +162,13 @@ struct ChunkRecord: Equatable {
     static func hasLegacyLayout(_ bytes: UnsafeRawBufferPointer) -> Bool { bytes.first == 1 }
 }
 
-/// A stored vector: which embedder made it, and its floats.
-struct VectorRecord: Equatable {
-    static let version: UInt8 = 1
-    /// The largest dimension a stored vector may have.
-    static let maxDimension = 65_536
-    var embedder: String
-    var values: [Float]
-
-    func encoded() -> [UInt8] {
-        var bytes: [UInt8] = [Self.version]
-        bytes.reserveCapacity(1 + 8 + embedder.utf8.count + 8 + values.count * 4)
-        appendString(embedder, to: &bytes)
-        appendUInt64(UInt64(values.count), to: &bytes)
-        // The floats are stored straight into place: one append per float was a tenth of
-        // an embed worker's time.
-        let start = bytes.count
-        bytes.append(contentsOf: repeatElement(0, count: values.count * 4))
-        bytes.withUnsafeMutableBytes { raw in
-            for (index, value) in values.enumerated() {
-                raw.storeBytes(of: value.bitPattern.littleEndian, toByteOffset: start + index * 4, as: UInt32.self)
-            }
-        }
-        return bytes
-    }
-
-    init(embedder: String, values: [Float]) {
-        self.embedder = embedder
-        self.values = values
-    }
-
-    init?(decoding bytes: some Collection<UInt8>) {
-        var reader = FieldReader(Array(bytes))
-        guard reader.byte() == Self.version, let embedder = reader.string(), let count = reader.uint64(),
-            count <= UInt64(Self.maxDimension), let raw = reader.bytes(Int(count) * 4), reader.atEnd
-        else { return nil }
-        let values = raw.withUnsafeBytes { floats in
-            (0..<Int(count)).map { index in
-                Float(bitPattern: UInt32(littleEndian: floats.loadUnaligned(fromByteOffset: index * 4, as: UInt32.self)))
-            }
-        }
-        self.init(embedder: embedder, values: values)
-    }
-
-    /// The embedder, the number of values and where they start, read from an encoded record
-    /// without copying it; `nil` when the layout does not hold.
-    static func header(of bytes: UnsafeRawBufferPointer) -> (embedder: String, count: Int, valuesOffset: Int)? {
-        func u64(_ at: Int) -> UInt64? {
-            guard at >= 0, at + 8 <= bytes.count else { return nil }
-            return (0..<8).reduce(UInt64(0)) { $0 << 8 | UInt64(bytes[at + $1]) }
-        }
-        guard bytes.first == version, let length = u64(1), length <= UInt64(bytes.count) else { return nil }
-        let nameEnd = 9 + Int(length)
-        guard let count = u64(nameEnd), count <= UInt64(maxDimension), nameEnd + 8 + Int(count) * 4 == bytes.count,
-            let embedder = String(validating: UnsafeRawBufferPointer(rebasing: bytes[9..<nameEnd]), as: UTF8.self)
-        else { return nil }
-        return (embedder, Int(count), nameEnd + 8)
-    }
-
-    /// The raw float bytes, for the export's vector hash.
-    var valueBytes: [UInt8] { Array(encoded().suffix(values.count * 4)) }
-}
-
-private func appendUInt64(_ value: UInt64, to bytes: inout [UInt8]) {
+/// Appends a u64 as 8 big-endian bytes.
+func appendUInt64(_ value: UInt64, to bytes: inout [UInt8]) {
     withUnsafeBytes(of: value.bigEndian) { bytes.append(contentsOf: $0) }
 }
 
-private func appendString(_ value: String, to bytes: inout [UInt8]) {
+/// Appends a string as its UTF-8 length (u64, big-endian) and its UTF-8 bytes.
+func appendString(_ value: String, to bytes: inout [UInt8]) {
     appendUInt64(UInt64(value.utf8.count), to: &bytes)
     bytes.append(contentsOf: value.utf8)
 }

@@ -148,25 +148,23 @@ public enum PipelineVerifier {
         _ store: PipelineStore, embedders: [String: Int], in txn: ReadTransaction,
         report: (String, UnsafeRawBufferPointer, String) -> Void
     ) throws {
+        var values: [Float] = []
         try txn.scan(store.vectors) { key, value in
-            // Read in place: decoding every vector into an array of floats costs more than
-            // the whole rest of the check.
-            guard key.count == 16, let header = VectorRecord.header(of: value) else {
+            // Read in place into one reused array: decoding every vector into an array of its
+            // own costs more than the whole rest of the check.
+            guard key.count == 16, let layout = VectorRecord.layout(of: value) else {
                 report("vectors", key, "record does not decode")
                 return true
             }
-            if let dimension = embedders[header.embedder], dimension != header.count {
-                report("vectors", key, "has \(header.count) values, its embedder makes \(dimension)")
-            } else if embedders[header.embedder] == nil {
-                report("vectors", key, "was made by \(header.embedder), which the index statistics do not list")
+            if let dimension = embedders[layout.embedder], dimension != layout.count {
+                report("vectors", key, "has \(layout.count) values, its embedder makes \(dimension)")
+            } else if embedders[layout.embedder] == nil {
+                report("vectors", key, "was made by \(layout.embedder), which the index statistics do not list")
             }
-            let exponent: UInt32 = 0x7F80_0000
-            for index in 0..<header.count {
-                let bits = UInt32(littleEndian: value.loadUnaligned(fromByteOffset: header.valuesOffset + 4 * index, as: UInt32.self))
-                if bits & exponent == exponent {
-                    report("vectors", key, "holds a value that is not a finite number")
-                    break
-                }
+            if !layout.values(of: value, into: &values) {
+                report("vectors", key, "has a palette index past the end of its palette")
+            } else if values.contains(where: { !$0.isFinite }) {
+                report("vectors", key, "holds a value that is not a finite number")
             }
             return true
         }

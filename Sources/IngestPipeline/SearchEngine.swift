@@ -128,11 +128,14 @@ public struct SearchEngine: Sendable {
 
     private func vector(_ queries: [String: [Float]], k: Int, txn: ReadTransaction) throws -> [([UInt8], Double)] {
         var top = TopK<(key: [UInt8], value: Double)>(k, by: Self.better)
+        var values: [Float] = []
         try txn.scan(store.vectors) { key, value in
-            guard let record = VectorRecord(decoding: value) else { return true }
+            guard let layout = VectorRecord.layout(of: value) else { return true }
             // Vectors from different embedders live in different spaces; compare like with like.
-            guard let queryVector = queries[record.embedder], queryVector.count == record.values.count else { return true }
-            top.offer((Array(key), Double(HashingEmbedder.cosine(queryVector, record.values))))
+            guard let queryVector = queries[layout.embedder], queryVector.count == layout.count,
+                layout.values(of: value, into: &values)
+            else { return true }
+            top.offer((Array(key), Double(HashingEmbedder.cosine(queryVector, values))))
             return true
         }
         return top.best.map { ($0.key, $0.value) }

@@ -31,7 +31,11 @@ public final class JobStore: Sendable {
     ///   their chunk records keep the marks they hold, and are read as they are — but a build
     ///   that knows only version 2 would read the new records as not indexed and count their
     ///   chunks again.
-    public static let schemaVersion: UInt32 = 3
+    /// - 4: the pipeline may store a vector as a palette of its distinct values and an index
+    ///   per value (`VectorRecord`'s layout 2), which makes the built-in embedder's vectors a
+    ///   fifth of their size. Older stores need no rewrite — their vectors are read as they
+    ///   are — but a build that knows only version 3 would take the new records for damage.
+    public static let schemaVersion: UInt32 = 4
 
     /// The most journal lines kept per job; older ones are dropped as new ones come. A
     /// thousand lines hold years of nightly budget pauses and resumes.
@@ -188,7 +192,7 @@ public final class JobStore: Sendable {
 
 /// Reads and writes the `meta` database: schema version, creation time, store id.
 enum SchemaCheck {
-    /// The oldest schema this build reads without migrating it: neither 1 → 2 nor 2 → 3
+    /// The oldest schema this build reads without migrating it: no step from 1 to 4
     /// rewrites a record.
     static let oldestReadableAsIs: UInt32 = 1
 

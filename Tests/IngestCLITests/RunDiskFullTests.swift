@@ -41,10 +41,11 @@ struct RunDiskFullTests {
     func diskFills() async throws {
         let world = RunWorld("disk-full")
         let source = world.path("corpus")
-        // About 4 MB of text needs far more than 12 MB of index.
+        // About 4 MB of text makes a store of about 12 MB (chunks with their overlap,
+        // vectors, index, receipts): more than the 8 MB mount holds.
         try RunCorpus.write(into: source, files: 500, bytes: 8 * 1024, seed: 51)
         let mountPoint = world.path("small")
-        try await Self.mount(mountPoint, megabytes: 12)
+        try await Self.mount(mountPoint, megabytes: 8)
         let store = mountPoint + "/store"
         try await Self.withMount(mountPoint) {
             try await world.submit(source, id: "full", store: store)

@@ -160,7 +160,7 @@ struct IndexedChunksTests {
             #expect(try Self.exported(reader).map(\.indexed) == [true, true, true, false, false])
         }
 
-        // A write open marks it version 3; the run resumes: 0–2 are not counted again.
+        // A write open marks it the current version; the run resumes: 0–2 are not counted again.
         let older = try Self.open(olderDirectory)
         #expect(try older.jobs.read { txn in try txn.get(try #require(try txn.openDatabase(named: "meta", create: false)), Array("schema_version".utf8)) }
             == withUnsafeBytes(of: JobStore.schemaVersion.bigEndian) { Array($0) })
