@@ -53,10 +53,27 @@ enum IndexedChunks {
         return record?.legacyTokenCount
     }
 
-    /// A chunk's token count if the index counted it; `nil` when it did not or the chunk is gone.
-    static func tokenCount(of id: [UInt8], in txn: ReadTransaction, store: PipelineStore) throws -> UInt32? {
-        if let database = store.indexedChunks, let value = try txn.get(database, id) { return decode(value) ?? 0 }
-        return try txn.get(store.chunks, id).flatMap(ChunkRecord.init(decoding:))?.legacyTokenCount
+    /// The token count of each of `ids`, in their order; `nil` for a chunk the index did not
+    /// count or that is gone.
+    ///
+    /// One cursor reads `indexed_chunks` in key order, so that each lookup starts on the page
+    /// of the one before: a query's common terms name a large part of the store's chunks,
+    /// and a lookup each from the root was much of its time.
+    /// - Parameter ids: Sorted ascending.
+    static func tokenCounts(of ids: [PostingList.ChunkID], in txn: ReadTransaction, store: PipelineStore) throws -> [UInt32?] {
+        var counts = [UInt32?](repeating: nil, count: ids.count)
+        if let database = store.indexedChunks {
+            try txn.withCursor(database) { cursor in
+                for (index, id) in ids.enumerated() {
+                    if let entry = try id.withBytes({ try cursor.seek(exactly: $0) }) { counts[index] = decode(entry.value) ?? 0 }
+                }
+            }
+        }
+        // A chunk of a layout 1 record holds its mark itself (stores from before schema version 3).
+        for (index, id) in ids.enumerated() where counts[index] == nil {
+            counts[index] = try txn.get(store.chunks, id.bytes).flatMap(ChunkRecord.init(decoding:))?.legacyTokenCount
+        }
+        return counts
     }
 
     /// Whether the index counted a chunk whose record is already at hand.

@@ -107,15 +107,32 @@ enum PostingsSegments {
     static func postings(
         of term: [UInt8], segments: [Segment], in txn: ReadTransaction, store: PipelineStore
     ) throws -> [Posting] {
-        var byChunk: [PostingList.ChunkID: UInt32] = [:]
-        for segment in segments {
+        try postingsInOrder(of: term, segments: segments, in: txn, store: store).map { Posting(chunk: $0.chunk.bytes, frequency: $0.frequency) }
+    }
+
+    /// A term's postings over all `segments`, sorted by chunk id, each chunk once (the newest
+    /// segment wins), with the ids as numbers: no array, and no hashing, per posting.
+    static func postingsInOrder(
+        of term: [UInt8], segments: [Segment], in txn: ReadTransaction, store: PipelineStore
+    ) throws -> [(chunk: PostingList.ChunkID, frequency: UInt32)] {
+        var all: [(chunk: PostingList.ChunkID, segment: Int, frequency: UInt32)] = []
+        for (age, segment) in segments.enumerated() {
             guard let format = segment.format, let bytes = try txn.get(store.postings, key(segment.number, term)) else { continue }
             bytes.withUnsafeBytes { buffer in
                 var reader = PostingList.Reader(buffer, format: format)
-                while reader.next() { byChunk[reader.chunk] = reader.frequency }
+                while reader.next() { all.append((reader.chunk, age, reader.frequency)) }
             }
         }
-        return byChunk.map { Posting(chunk: $0.key.bytes, frequency: $0.value) }
+        // Each segment's list is sorted, and chunk ids grow as runs append, so the lists
+        // arrive nearly in order; a chunk listed again (its document indexed again) sorts its
+        // newest posting last among its equals.
+        all.sort { $0.chunk != $1.chunk ? $0.chunk < $1.chunk : $0.segment < $1.segment }
+        var postings: [(chunk: PostingList.ChunkID, frequency: UInt32)] = []
+        postings.reserveCapacity(all.count)
+        for (index, posting) in all.enumerated() where index + 1 == all.count || all[index + 1].chunk != posting.chunk {
+            postings.append((posting.chunk, posting.frequency))
+        }
+        return postings
     }
 
     /// The first term of `segment` after `term` (or its first term).

@@ -88,35 +88,54 @@ public struct SearchEngine: Sendable {
         let (chunkCount, tokenCount) = try IndexStatistics.read(in: txn, store: store)
         guard chunkCount > 0 else { return [] }
         let averageLength = Double(tokenCount) / Double(chunkCount)
-        var scores: [[UInt8]: Double] = [:]
-        var lengths: [[UInt8]: Double] = [:]
         let segments = try PostingsSegments.segments(in: txn, store: store)
         // In a fixed order, so that the sums, and the scores printed, are the same every run.
-        for term in Set(Tokenizer.tokens(in: query)).sorted() {
-            var postings: [([UInt8], Double, Double)] = []
-            for posting in try PostingsSegments.postings(of: Array(term.utf8), segments: segments, in: txn, store: store) {
-                // One lookup gives the chunk's length, or says it was removed since its
-                // segment was written (then the posting is skipped).
-                let length: Double
-                if let known = lengths[posting.chunk] {
-                    length = known
-                } else {
-                    guard let tokens = try IndexedChunks.tokenCount(of: posting.chunk, in: txn, store: store) else { continue }
-                    length = Double(tokens)
-                    lengths[posting.chunk] = length
-                }
-                postings.append((posting.chunk, Double(posting.frequency), length))
+        let terms = try Set(Tokenizer.tokens(in: query)).sorted().map { term in
+            try PostingsSegments.postingsInOrder(of: Array(term.utf8), segments: segments, in: txn, store: store)
+        }
+        // Every chunk any term names, once, in order; its length and its score sit at the same
+        // index. Sorted lists all the way: a common term names most of the store's chunks,
+        // and hashing each of them, several times, was half of a query's time.
+        var chunks = terms.flatMap { $0.map(\.chunk) }
+        chunks.sort()
+        chunks = Self.unique(sorted: chunks)
+        // A chunk without a length was removed since its segment was written: skipped.
+        let lengths = try IndexedChunks.tokenCounts(of: chunks, in: txn, store: store)
+        var scores = [Double](repeating: 0, count: chunks.count)
+        var positions: [Int] = []
+        for postings in terms {
+            positions.removeAll(keepingCapacity: true)
+            // Both lists are sorted and `chunks` holds every posting's chunk, so the walk
+            // lands on each one.
+            var at = 0
+            for posting in postings {
+                while at < chunks.count, chunks[at] < posting.chunk { at += 1 }
+                positions.append(at)
             }
-            guard !postings.isEmpty else { continue }
-            scores.reserveCapacity(scores.count + postings.count)
-            let df = Double(postings.count)
+            let df = Double(positions.reduce(0) { $0 + (lengths[$1] == nil ? 0 : 1) })
+            guard df > 0 else { continue }
             let idf = log(1 + (Double(chunkCount) - df + 0.5) / (df + 0.5))
-            for (id, frequency, length) in postings {
-                let norm = frequency + Self.k1 * (1 - Self.b + Self.b * length / max(averageLength, 1))
-                scores[id, default: 0] += idf * frequency * (Self.k1 + 1) / norm
+            for (posting, position) in zip(postings, positions) {
+                guard let tokens = lengths[position] else { continue }
+                let frequency = Double(posting.frequency)
+                let norm = frequency + Self.k1 * (1 - Self.b + Self.b * Double(tokens) / max(averageLength, 1))
+                scores[position] += idf * frequency * (Self.k1 + 1) / norm
             }
         }
-        return Self.best(k, of: scores)
+        // Chunk ids compared as numbers order like their bytes, so ties break as in `better`.
+        var top = TopK<(key: PostingList.ChunkID, value: Double)>(k) { lhs, rhs in
+            lhs.value != rhs.value ? lhs.value > rhs.value : lhs.key < rhs.key
+        }
+        for index in chunks.indices where lengths[index] != nil { top.offer((chunks[index], scores[index])) }
+        return top.best.map { ($0.key.bytes, $0.value) }
+    }
+
+    /// `sorted` without repeats.
+    private static func unique(sorted: [PostingList.ChunkID]) -> [PostingList.ChunkID] {
+        var unique: [PostingList.ChunkID] = []
+        unique.reserveCapacity(sorted.count)
+        for id in sorted where unique.last != id { unique.append(id) }
+        return unique
     }
 
     /// The `k` best-scored chunks, best first (`better`'s order).
