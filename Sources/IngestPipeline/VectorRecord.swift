@@ -151,30 +151,36 @@ extension VectorRecord {
         /// over every vector allocates once.
         /// - Returns: `false` when an index points past the palette (damage).
         func values(of bytes: UnsafeRawBufferPointer, into values: inout [Float]) -> Bool {
-            values.removeAll(keepingCapacity: true)
-            values.reserveCapacity(count)
-            func float(at offset: Int) -> Float {
-                Float(bitPattern: UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: UInt32.self)))
-            }
-            guard paletteEntries > 0 else {
-                for index in 0..<count { values.append(float(at: floatsAt + index * 4)) }
+            if values.count != count { values = [Float](repeating: 0, count: count) }
+            // Written in place, byte by byte of indices: appending, and dividing per value to
+            // find its byte, were most of a vector search.
+            return values.withUnsafeMutableBufferPointer { out in
+                func float(at offset: Int) -> Float {
+                    Float(bitPattern: UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: UInt32.self)))
+                }
+                guard paletteEntries > 0 else {
+                    for index in 0..<count { out[index] = float(at: floatsAt + index * 4) }
+                    return true
+                }
+                let mask = UInt8(truncatingIfNeeded: (1 << indexWidth) - 1)
+                let shift = UInt8(indexWidth)
+                let perByte = 8 / indexWidth
+                var index = 0
+                var byteAt = indicesAt
+                while index < count {
+                    var byte = bytes[byteAt]
+                    byteAt += 1
+                    let end = min(index + perByte, count)
+                    while index < end {
+                        let slot = Int(byte & mask)
+                        guard slot < paletteEntries else { return false }
+                        out[index] = float(at: floatsAt + slot * 4)
+                        byte >>= shift
+                        index += 1
+                    }
+                }
                 return true
             }
-            // Byte by byte, shifting each down: a division per value to find its byte took
-            // a tenth of a vector search.
-            let mask = UInt8(truncatingIfNeeded: (1 << indexWidth) - 1)
-            var byteAt = indicesAt
-            while values.count < count {
-                var byte = bytes[byteAt]
-                byteAt += 1
-                for _ in 0..<min(8 / indexWidth, count - values.count) {
-                    let slot = Int(byte & mask)
-                    guard slot < paletteEntries else { return false }
-                    values.append(float(at: floatsAt + slot * 4))
-                    byte >>= UInt8(indexWidth)
-                }
-            }
-            return true
         }
     }
 
