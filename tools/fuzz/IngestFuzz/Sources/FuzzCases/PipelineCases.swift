@@ -1,7 +1,9 @@
 @testable internal import IngestPipeline
 
-/// The records of the pipeline's databases and queues (`Sources/IngestPipeline`). Its
-/// records have one encoding per value, so what decodes must encode to the same bytes.
+/// The records of the pipeline's databases and queues (`Sources/IngestPipeline`). A record
+/// of the current layout has one encoding per value, so what decodes must encode to the same
+/// bytes; a record of an older layout (a chunk with its index mark inside, a vector stored
+/// raw where a palette is shorter) must encode to bytes that decode to the same value.
 extension FuzzCase {
     public static let documentRecord = FuzzCase("document-record") { bytes in
         guard let record = DocumentRecord(decoding: bytes) else { return }
@@ -12,25 +14,49 @@ extension FuzzCase {
 
     public static let chunkRecord = FuzzCase("chunk-record") { bytes in
         guard let record = ChunkRecord(decoding: bytes) else { return }
-        expect(record.encoded() == Array(bytes), "a decoded chunk record encodes to other bytes")
+        if bytes.first == ChunkRecord.version {
+            expect(record.encoded() == Array(bytes), "a decoded chunk record encodes to other bytes")
+        }
+        var current = record
+        current.legacyTokenCount = nil
+        expect(ChunkRecord(decoding: record.encoded()) == current, "a decoded chunk record does not survive encode → decode")
     } seeds: {
         PipelineSeeds.chunks.map { $0.encoded() }
     }
 
     public static let vectorRecord = FuzzCase("vector-record") { bytes in
         guard let record = VectorRecord(decoding: bytes) else { return }
-        expect(record.encoded() == Array(bytes), "a decoded vector record encodes to other bytes")
+        if bytes.first == VectorRecord.rawLayout {
+            expect(record.encodedRaw() == Array(bytes), "a decoded raw vector record encodes to other bytes")
+        }
+        for encoding in [record.encoded(), record.encodedRaw()] {
+            let again = VectorRecord(decoding: encoding)
+            expect(
+                again?.embedder == record.embedder && again?.values.map(\.bitPattern) == record.values.map(\.bitPattern),
+                "a decoded vector record does not survive encode → decode bit for bit"
+            )
+        }
+        expect(record.encoded().count <= record.encodedRaw().count, "a palette record is longer than the raw floats")
         expect(record.valueBytes.count == record.values.count * 4, "a vector's value bytes have the wrong length")
     } seeds: {
         PipelineSeeds.vectors.map { $0.encoded() }
     }
 
     public static let postings = FuzzCase("postings") { bytes in
-        let postings = PostingsSegments.decode(Array(bytes))
-        expect(postings.count == bytes.count / 20, "\(bytes.count) bytes decoded to \(postings.count) postings")
-        expect(PostingsSegments.decode(PostingsSegments.encode(postings)).count == postings.count, "postings do not round-trip")
+        let fixed = PostingsSegments.decode(Array(bytes), format: .fixed)
+        expect(fixed.count == bytes.count / 20, "\(bytes.count) bytes decoded to \(fixed.count) postings")
+        for postings in [fixed, PostingsSegments.decode(Array(bytes), format: .prefixed)] {
+            // Encoding sorts by chunk and keeps the last posting of a chunk listed twice.
+            let expected = Dictionary(postings.map { ($0.chunk, $0.frequency) }, uniquingKeysWith: { _, last in last })
+                .sorted { $0.key.lexicographicallyPrecedes($1.key) }
+                .map { PostingsSegments.Posting(chunk: $0.key, frequency: $0.value) }
+            expect(PostingsSegments.decode(PostingsSegments.encode(postings), format: .prefixed) == expected, "postings do not round-trip")
+        }
     } seeds: {
-        [PostingsSegments.encode(PipelineSeeds.postings), []]
+        [
+            PostingsSegments.encode(PipelineSeeds.postings), [],
+            PipelineSeeds.postings.flatMap { $0.chunk + withUnsafeBytes(of: $0.frequency.bigEndian) { Array($0) } },
+        ]
     }
 
     public static let pipelineSettings = FuzzCase("pipeline-settings") { bytes in

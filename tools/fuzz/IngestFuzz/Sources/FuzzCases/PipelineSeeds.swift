@@ -19,14 +19,16 @@ enum PipelineSeeds {
 
     static var chunks: [ChunkRecord] {
         [
-            ChunkRecord(collection: collection, relativePath: "a/b.md", ordinal: 0, text: "Grüße, world", tokenCount: 2, indexed: true),
-            ChunkRecord(collection: collection, relativePath: "", ordinal: .max, text: "", tokenCount: 0, indexed: false),
+            ChunkRecord(collection: collection, relativePath: "a/b.md", ordinal: 0, text: "Grüße, world"),
+            ChunkRecord(collection: collection, relativePath: "", ordinal: .max, text: ""),
         ]
     }
 
     static var vectors: [VectorRecord] {
         [
             VectorRecord(embedder: "hashing-8", values: [0.5, -0.5, 0, 0, 0.5, 0.5, 0, 0]),
+            VectorRecord(embedder: "hashing-16", values: (0..<16).map { Float($0 % 5) - 2 }),
+            VectorRecord(embedder: "exec:python3 embed.py", values: [1, -2.5, .infinity]),
             VectorRecord(embedder: "exec:python3 embed.py", values: []),
         ]
     }
