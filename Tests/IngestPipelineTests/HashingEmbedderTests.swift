@@ -1,4 +1,5 @@
 import IngestPipeline
+import IngestTestSupport
 import Testing
 
 /// The built-in feature-hashing embedder.
@@ -51,6 +52,36 @@ struct HashingEmbedderTests {
         #expect(vector.count == dimension)
         for i in 0..<dimension {
             #expect(abs(Double(vector[i]) - expected[i] / length) < 1e-6, "bucket \(i)")
+        }
+    }
+
+    @Test("vectors follow the documented construction, computed here token by token, for seeded texts at every kind of dimension",
+          arguments: [8, 9, 64, 100, 256, 1000, 4096])
+    func matchesTheDocumentedConstruction(dimension: Int) throws {
+        var generator = SeededGenerator(seed: UInt64(dimension))
+        let words = ["a", "to", "the", "Ingest", "phase", "größe", "日本語", "x9", "commit", "résumé", "durable", "ünïcödé"]
+        let embedder = try HashingEmbedder(dimension: dimension)
+        for _ in 0..<40 {
+            let text = (0..<Int.random(in: 0...60, using: &generator))
+                .map { _ in words[Int.random(in: 0..<words.count, using: &generator)] }
+                .joined(separator: [" ", ", ", "\n", " — "][Int.random(in: 0..<4, using: &generator)])
+            var expected = [Double](repeating: 0, count: dimension)
+            func add(_ bytes: [UInt8], _ weight: Double) {
+                let hash = fnv1a64(bytes)
+                expected[Int(hash % UInt64(dimension))] += hash >> 63 == 1 ? -weight : weight
+            }
+            let tokens = Tokenizer.tokens(in: text).map { Array($0.utf8) }
+            for (index, token) in tokens.enumerated() {
+                add(token, 1)
+                if index > 0 { add([0xFF] + tokens[index - 1] + [0x20] + token, 0.5) }
+            }
+            let length = expected.reduce(0) { $0 + $1 * $1 }.squareRoot()
+            let vector = embedder.vector(for: text)
+            #expect(vector.count == dimension)
+            for i in 0..<dimension {
+                let want = length > 0 ? expected[i] / length : 0
+                #expect(abs(Double(vector[i]) - want) < 1e-6, "\(text): bucket \(i)")
+            }
         }
     }
 
