@@ -31,6 +31,10 @@ public final class Environment: @unchecked Sendable {
     /// Where `data.mdb` is mapped; it moves when the map is resized.
     private let mapRange: Mutex<MapRange?>
     private let dataDescriptor: Int32
+    /// `data.mdb`'s size when last looked at. A sound file only grows, so transactions start
+    /// from it and look again only when a key or value lies past it: an `fstat` for every
+    /// transaction was a tenth of a point read.
+    private let knownFileSize = Mutex<Int>(0)
     /// This store's entry in `FaultGuard`, when the guard is installed.
     private let guardSlot: Int?
 
@@ -49,12 +53,15 @@ public final class Environment: @unchecked Sendable {
         if let guardSlot { FaultGuard.watchAssertions(of: handle, slot: guardSlot) }
     }
 
-    /// What a transaction beginning now may read of the map (`nil` when the map could not
-    /// be located; then nothing is checked).
-    func readableWindow() -> MapWindow? {
+    /// What a transaction may read of the map: up to the file's size when last looked at,
+    /// or, with `lookingAgain`, its size now (`nil` when the map could not be located or the
+    /// file not looked at; then nothing is checked).
+    func readableWindow(lookingAgain: Bool) -> MapWindow? {
         guard options.checksMapBounds, let range = mapRange.withLock({ $0 }), dataDescriptor >= 0 else { return nil }
+        guard lookingAgain else { return range.window(fileSize: knownFileSize.withLock { $0 }) }
         var info = stat()
         guard fstat(dataDescriptor, &info) == 0 else { return nil }
+        knownFileSize.withLock { $0 = Int(info.st_size) }
         return range.window(fileSize: Int(info.st_size))
     }
 

@@ -20,10 +20,10 @@ public class ReadTransaction {
         self.handle = handle
         self.environment = environment
         writable = flags & UInt32(MDB_RDONLY) == 0
-        // Taken once the transaction has begun: its snapshot's pages were written before the
-        // meta page that names them, so the file is at least this long for every one of them.
-        // (Taken earlier, a commit landing in between would look like damage.)
-        window = environment.readableWindow()
+        // The file's size as last seen, which may be older than this snapshot: a commit since
+        // may have grown the file. So a key or value past it is looked at again (`buffer`)
+        // before it counts as damage.
+        window = environment.readableWindow(lookingAgain: false)
     }
 
     /// `value` as a buffer, after checking that it lies within the file: a damaged page can
@@ -31,9 +31,11 @@ public class ReadTransaction {
     /// - Throws: `LMDBError.corrupted` when it does not.
     func buffer(_ value: MDB_val) throws(LMDBError) -> UnsafeRawBufferPointer {
         if let current = window, !current.allows(value.mv_data, count: value.mv_size, writable: writable) {
-            // A large write transaction may spill dirty pages to the end of the file and read
-            // them back through the map: look at the file's size again before calling it damage.
-            window = writable ? environment.readableWindow() : current
+            // Past the size last seen: a commit since (this process's or another's) or a large
+            // write transaction's spilled pages may have grown the file. The snapshot's pages
+            // were written before the meta page that names them, so with the size looked up
+            // now, what still lies past it is damage.
+            window = environment.readableWindow(lookingAgain: true)
             if let window, !window.allows(value.mv_data, count: value.mv_size, writable: writable) {
                 throw LMDBError.corrupted
             }
