@@ -206,7 +206,7 @@ extension VectorRecord {
     static func layout(of bytes: UnsafeRawBufferPointer) -> Layout? {
         func u64(_ at: Int) -> UInt64? {
             guard at >= 0, at + 8 <= bytes.count else { return nil }
-            return (0..<8).reduce(UInt64(0)) { $0 << 8 | UInt64(bytes[at + $1]) }
+            return BigEndian.value(UnsafeRawBufferPointer(rebasing: bytes[at..<(at + 8)]))
         }
         guard let kind = bytes.first, kind == rawLayout || kind == paletteLayout,
             let length = u64(1), length <= UInt64(bytes.count)
