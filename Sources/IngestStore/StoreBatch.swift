@@ -108,17 +108,49 @@ public final class StoreBatch {
         _ id: JobID, phase ordinal: Int, processed: UInt64, total: UInt64?, itemsFailed: UInt64? = nil,
         checkpoint: [UInt8]? = nil
     ) throws {
+        func apply(_ state: inout PhaseState) {
+            state.processed = processed
+            if let total { state.total = total }
+            if let itemsFailed { state.itemsFailed = itemsFailed }
+            if let checkpoint { state.checkpoint = checkpoint }
+            state.updatedAt = now
+        }
+        // Progress is the store's most frequent write (every update of a host, every phase of
+        // every group commit), and it changes one phase record: no status moves, no journal
+        // line, no change to the job record. So an active phase of a job that exists is read,
+        // changed and written alone, without decoding the job record and its other phases
+        // (that was two thirds of a group commit's transaction; BENCHMARKS.md). Submit writes
+        // a record for each phase of the plan, so one found at `ordinal` is in the plan (the
+        // range check keeps a key's one ordinal byte from wrapping to another phase).
+        let key = Keys.phase(id, ordinal: ordinal)
+        if (0..<Plan.maxPhases).contains(ordinal), try transaction.contains(databases.jobs, Keys.job(id)),
+            var state = try phaseState(at: key), state.status.isActive
+        {
+            apply(&state)
+            try transaction.put(databases.phases, key, PhaseRecord.encode(state))
+            return
+        }
+        // Anything else (no such job or phase, a phase not active) takes the general path,
+        // which finds out which and says so.
         _ = try change(id) { record, phases, _ in
             guard phases.indices.contains(ordinal) else { throw StoreError.phaseNotFound(id, "#\(ordinal)") }
             // A paused phase still takes the progress of items a stopping runner drains.
             guard phases[ordinal].status.isActive else {
                 throw StoreError.transition(id, .notRunning(phase: record.plan.phases[ordinal].name, status: phases[ordinal].status))
             }
-            phases[ordinal].processed = processed
-            if let total { phases[ordinal].total = total }
-            if let itemsFailed { phases[ordinal].itemsFailed = itemsFailed }
-            if let checkpoint { phases[ordinal].checkpoint = checkpoint }
-            phases[ordinal].updatedAt = now
+            apply(&phases[ordinal])
+        }
+    }
+
+    /// The phase record stored under `key`, decoded, or `nil` when there is none.
+    private func phaseState(at key: [UInt8]) throws -> PhaseState? {
+        try key.withUnsafeBytes { keyBytes in
+            try transaction.withValue(in: databases.phases, forKey: keyBytes) { value -> PhaseState? in
+                guard let value else { return nil }
+                do throws(RecordError) { return try PhaseRecord.decode(value) } catch {
+                    throw StoreError.corruptRecord("phases", key: key, error)
+                }
+            }
         }
     }
 
