@@ -138,6 +138,8 @@ struct Suite: AsyncParsableCommand {
             }
             print("1. Durable progress updates (each acknowledged once synced; \(rounds) rounds × \(window) s window after \(warmup) s warm-up)")
             print(DurableBench.tableText(report.durable) + "\n")
+            print("The committer thread of the grouped rows, per commit (µs, over all rounds)")
+            print(DurableBench.committerTableText(report.durable) + "\n")
         }
 
         if sections.contains("reads") {
@@ -393,7 +395,10 @@ struct DurableChild: ParsableCommand {
         guard let which = DurableVariant(rawValue: variant) else { throw ValidationError("unknown variant \(variant)") }
         let (row, _) = try DurableBench.run(
             which, writers: writers, length: .count(updates), directory: dir, device: nil, groupItems: nil, groupWaitMS: groupWaitMs)
-        print("{\"updates\":\(row.totalUpdates),\"commits\":\(row.commits ?? row.totalUpdates)}")
+        let time = row.committerMicrosecondsPerCommit.map {
+            String(format: ",\"gatherUS\":%.1f,\"writeUS\":%.1f,\"acknowledgeUS\":%.1f", $0.gather, $0.write, $0.acknowledge)
+        } ?? ""
+        print("{\"updates\":\(row.totalUpdates),\"commits\":\(row.commits ?? row.totalUpdates)\(time)}")
     }
 }
 

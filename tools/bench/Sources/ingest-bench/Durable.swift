@@ -42,6 +42,9 @@ final class GroupCommitQueue: @unchecked Sendable {
     private var firstArrivalNS: UInt64 = 0
     private var closed = false
     private(set) var commits = 0
+    /// The committer thread's time, summed over its commits: waiting for a group to gather,
+    /// writing it (the transaction and its syncs), and waking its writers.
+    private(set) var phaseNS = CommitterTime()
     let maxItems: Int
     let maxWaitNS: UInt64
 
@@ -70,6 +73,7 @@ final class GroupCommitQueue: @unchecked Sendable {
     /// The committer's loop; returns after `close()` once nothing is pending.
     func runCommitter(_ flush: ([PendingUpdate]) throws -> Void) throws {
         while true {
+            let gatherStart = nowNS()
             condition.lock()
             while pending.isEmpty && !closed { condition.wait() }
             if pending.isEmpty && closed {
@@ -85,10 +89,32 @@ final class GroupCommitQueue: @unchecked Sendable {
             let group = pending
             pending = []
             condition.unlock()
+            let writeStart = nowNS()
             try flush(group)
             commits += 1
+            let acknowledgeStart = nowNS()
             for update in group { update.done.signal() }
+            phaseNS.gather += Double(writeStart - gatherStart)
+            phaseNS.write += Double(acknowledgeStart - writeStart)
+            phaseNS.acknowledge += Double(nowNS() - acknowledgeStart)
         }
+    }
+}
+
+/// Where a committer thread's time goes: gathering a group, writing it, waking its writers.
+struct CommitterTime: Codable {
+    var gather: Double = 0
+    var write: Double = 0
+    var acknowledge: Double = 0
+
+    static func + (a: Self, b: Self) -> Self {
+        Self(gather: a.gather + b.gather, write: a.write + b.write, acknowledge: a.acknowledge + b.acknowledge)
+    }
+
+    /// Each part divided by `count` (nanoseconds summed → µs per commit).
+    func microsecondsPer(_ count: Int) -> Self {
+        let scale = 1e-3 / Double(max(1, count))
+        return Self(gather: gather * scale, write: write * scale, acknowledge: acknowledge * scale)
     }
 }
 
@@ -246,6 +272,10 @@ struct DurableRow: Codable {
     /// update, in µs: unlike the rates, barely touched by other processes' disk traffic.
     var cpuMicrosecondsPerUpdate: Double = 0
     var cpuSeconds: Double = 0
+    /// Grouped variants: the committer thread's time summed over the row's commits (ns), and
+    /// per commit (µs).
+    var committerNanoseconds: CommitterTime?
+    var committerMicrosecondsPerCommit: CommitterTime?
 }
 
 enum DurableBench {
@@ -352,7 +382,8 @@ enum DurableBench {
             deviceWriteBytesPer1k: Double(deviceAfter &- deviceBefore) * 1000 / Double(total),
             notes: target.notes, processWriteBytes: processAfter - processBefore, deviceWriteBytes: deviceAfter &- deviceBefore,
             roundRates: [Double(inWindow.count) / windowSeconds],
-            cpuMicrosecondsPerUpdate: cpu * 1e6 / Double(total), cpuSeconds: cpu
+            cpuMicrosecondsPerUpdate: cpu * 1e6 / Double(total), cpuSeconds: cpu,
+            committerNanoseconds: queue?.phaseNS, committerMicrosecondsPerCommit: queue.map { $0.phaseNS.microsecondsPer($0.commits) }
         )
         return (row, latencies)
     }
@@ -373,6 +404,9 @@ enum DurableBench {
             let commits = rounds.reduce(0) { $0 + ($1.row.commits ?? 0) }
             row.commits = commits
             row.meanGroupSize = Double(row.totalUpdates) / Double(max(1, commits))
+            let time = rounds.compactMap(\.row.committerNanoseconds).reduce(CommitterTime(), +)
+            row.committerNanoseconds = time
+            row.committerMicrosecondsPerCommit = time.microsecondsPer(commits)
         }
         row.cpuSeconds = rounds.reduce(0) { $0 + $1.row.cpuSeconds }
         row.cpuMicrosecondsPerUpdate = row.cpuSeconds * 1e6 / Double(max(1, row.totalUpdates))
@@ -381,6 +415,20 @@ enum DurableBench {
         row.processWriteBytesPer1k = Double(row.processWriteBytes) * 1000 / Double(max(1, row.totalUpdates))
         row.deviceWriteBytesPer1k = Double(row.deviceWriteBytes) * 1000 / Double(max(1, row.totalUpdates))
         return row
+    }
+
+    /// The grouped rows' committer time per commit: what a group's round trip is made of.
+    static func committerTableText(_ rows: [DurableRow]) -> String {
+        table(
+            ["variant", "W", "µs per commit", "gathering the group", "writing it (transaction, syncs)", "waking its writers"],
+            rows.compactMap { row in
+                guard let time = row.committerMicrosecondsPerCommit else { return nil }
+                return [
+                    row.variant.rawValue, String(row.writers), fmtInt(time.gather + time.write + time.acknowledge),
+                    fmtInt(time.gather), fmtInt(time.write), fmtInt(time.acknowledge),
+                ]
+            }
+        )
     }
 
     static func tableText(_ rows: [DurableRow]) -> String {
