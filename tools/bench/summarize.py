@@ -33,6 +33,20 @@ def durable(report):
     return "\n".join(out)
 
 
+def committer(report):
+    """The grouped rows' committer thread per commit; runs before it was measured have none."""
+    rows = [r for r in report["durable"] if r.get("committerMicrosecondsPerCommit")]
+    if not rows:
+        return None
+    out = ["| variant | W | µs per commit | gathering the group | writing it (transaction, syncs) | waking its writers |",
+           "|---|---:|---:|---:|---:|---:|"]
+    for r in rows:
+        t = r["committerMicrosecondsPerCommit"]
+        out.append(f"| {r['variant']} | {r['writers']} | {f(t['gather'] + t['write'] + t['acknowledge'])} | "
+                   f"{f(t['gather'])} | {f(t['write'])} | {f(t['acknowledge'])} |")
+    return "\n".join(out)
+
+
 def best_ratios(report):
     """Ratios from the best round of each cell: the rate the cell reached when the disk was least contended."""
     cells = {(r["variant"], r["writers"]): r for r in report["durable"]}
@@ -154,6 +168,10 @@ def main(argv):
         print(durable(main_run))
         print()
         print(best_ratios(main_run))
+        table = committer(main_run)
+        if table:
+            print("\nThe committer thread of the grouped rows, per commit (µs, over all rounds):\n")
+            print(table)
     if sync_file:
         print("\n#### Syncs per update (strace)\n")
         print(syncs(json.load(open(sync_file))))
