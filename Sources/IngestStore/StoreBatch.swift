@@ -6,7 +6,8 @@ public import LMDBKit
 /// Every change to a job goes through `change(_:_:)`, which rewrites the phase records
 /// that changed, moves the job's `by_status` entry when its derived status changes, and
 /// appends the journal lines — so nothing is ever half-applied. There is no way to set a
-/// job's status: it follows from the phases.
+/// job's status: it follows from the phases. The one shortcut is progress on an active
+/// phase, which can change nothing but that phase's record, and writes it alone.
 ///
 /// A runner's group commit puts many items from many jobs into one batch.
 public final class StoreBatch {
