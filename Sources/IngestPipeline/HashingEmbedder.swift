@@ -90,19 +90,31 @@ public struct HashingEmbedder: Embedder {
     /// - Returns: A value in −1…1; 0 when either vector is all zeros, and 0 when their
     ///   lengths differ (vectors from different embedders are not comparable).
     public static func cosine(_ a: [Float], _ b: [Float]) -> Float {
+        b.withUnsafeBufferPointer { cosine(a, length: length(a), $0) }
+    }
+
+    /// `a`'s length (the square root of its sum of squares, summed in `Double`), as
+    /// `cosine` computes it.
+    static func length(_ a: [Float]) -> Double {
+        var sumOfSquares = 0.0
+        for x in a { sumOfSquares += Double(x) * Double(x) }
+        return squareRoot(sumOfSquares)
+    }
+
+    /// `cosine(a, b)` with `a`'s length given, for a query compared with every stored
+    /// vector. The sums are the same ones, in the same order, so the result is the same to
+    /// the bit.
+    static func cosine(_ a: [Float], length lengthA: Double, _ b: UnsafeBufferPointer<Float>) -> Float {
         guard a.count == b.count else { return 0 }
         var dot = 0.0
-        var normA = 0.0
         var normB = 0.0
         for i in a.indices {
-            let x = Double(a[i])
             let y = Double(b[i])
-            dot += x * y
-            normA += x * x
+            dot += Double(a[i]) * y
             normB += y * y
         }
-        guard normA > 0, normB > 0 else { return 0 }
-        return Float(min(1, max(-1, dot / (squareRoot(normA) * squareRoot(normB)))))
+        guard lengthA > 0, normB > 0 else { return 0 }
+        return Float(min(1, max(-1, dot / (lengthA * squareRoot(normB)))))
     }
 }
 
@@ -140,7 +152,7 @@ private enum FNV1a {
 /// `Double.squareRoot()` calls the C library's `sqrt` on Linux, which an executable that
 /// links neither Foundation nor Glibc cannot resolve; this keeps the module free of libm.
 /// The fixed number of steps makes the result the same on every platform.
-private func squareRoot(_ x: Double) -> Double {
+func squareRoot(_ x: Double) -> Double {
     guard x > 0, x.isFinite else { return x.isFinite ? 0 : x }
     // Within a factor of 2 of the root, so each step at least squares the relative error.
     var y = Double(sign: .plus, exponent: x.exponent / 2, significand: 1)

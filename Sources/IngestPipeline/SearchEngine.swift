@@ -146,17 +146,11 @@ public struct SearchEngine: Sendable {
     }
 
     private func vector(_ queries: [String: [Float]], k: Int, txn: ReadTransaction) throws -> [([UInt8], Double)] {
-        var top = TopK<(key: [UInt8], value: Double)>(k, by: Self.better)
-        var values: [Float] = []
+        var scan = VectorScan(queries: queries, k: k, better: Self.better)
         try txn.scan(store.vectors) { key, value in
-            guard let layout = VectorRecord.layout(of: value) else { return true }
-            // Vectors from different embedders live in different spaces; compare like with like.
-            guard let queryVector = queries[layout.embedder], queryVector.count == layout.count,
-                layout.values(of: value, into: &values)
-            else { return true }
-            top.offer((Array(key), Double(HashingEmbedder.cosine(queryVector, values))))
+            scan.offer(key: key, record: value)
             return true
         }
-        return top.best.map { ($0.key, $0.value) }
+        return scan.best
     }
 }

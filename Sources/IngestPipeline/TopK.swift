@@ -19,6 +19,10 @@ struct TopK<Element> {
         best.reserveCapacity(self.k + 1)
     }
 
+    /// The k-th best so far once there are `k`, else `nil`: an element that is not better
+    /// than it is dropped, so a caller can skip building one that cannot get in.
+    var threshold: Element? { best.count == k ? best.last : nil }
+
     mutating func offer(_ element: Element) {
         if best.count == k {
             guard let last = best.last, better(element, last) else { return }

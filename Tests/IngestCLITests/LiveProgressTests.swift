@@ -172,7 +172,9 @@ struct LiveProgressTests {
         .timeLimit(.minutes(TestTime.minutes(3))), arguments: [nil, "250ms"]
     )
     func runOffTerminal(interval: String?) async throws {
-        let (world, _) = try await Self.prepare("lines-run-\(interval ?? "auto")")
+        // The rate check below needs a run of several bursts: 100 files took 0.4 s on an
+        // idle machine, one or two bursts, and passed only when the machine was busy.
+        let (world, _) = try await Self.prepare("lines-run-\(interval ?? "auto")", files: 1000)
         let started = ContinuousClock.now
         // Piped, the default `auto` must print lines; `--progress lines` says so explicitly.
         let options = interval.map { ["--progress", "lines", "--progress-interval", $0] } ?? []
