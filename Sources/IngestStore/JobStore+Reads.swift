@@ -165,9 +165,7 @@ extension JobStore {
                 guard let found = entry, key.elementsEqual(found.key) else {
                     throw StoreError.corruptRecord("phases", key: key, RecordError(detail: "missing"))
                 }
-                do throws(RecordError) { phases.append(try PhaseRecord.decode(found.value)) } catch {
-                    throw StoreError.corruptRecord("phases", key: key, error)
-                }
+                phases.append(try PhaseRecord.decode(found.value, storedAt: key))
                 if ordinal + 1 < record.plan.count { entry = try cursor.next() }
             }
         }

@@ -55,4 +55,12 @@ enum PhaseRecord {
             startedAt: stamp(startedAt), updatedAt: stamp(updatedAt), completedAt: stamp(completedAt)
         )
     }
+
+    /// `decode`, with a failure reported as the damaged record stored under `key`: what a
+    /// store read that finds one tells its caller.
+    static func decode(_ buffer: UnsafeRawBufferPointer, storedAt key: [UInt8]) throws(StoreError) -> PhaseState {
+        do throws(RecordError) { return try decode(buffer) } catch {
+            throw StoreError.corruptRecord("phases", key: key, error)
+        }
+    }
 }

@@ -146,11 +146,8 @@ public final class StoreBatch {
     /// The phase record stored under `key`, decoded, or `nil` when there is none.
     private func phaseState(at key: [UInt8]) throws -> PhaseState? {
         try key.withUnsafeBytes { keyBytes in
-            try transaction.withValue(in: databases.phases, forKey: keyBytes) { value -> PhaseState? in
-                guard let value else { return nil }
-                do throws(RecordError) { return try PhaseRecord.decode(value) } catch {
-                    throw StoreError.corruptRecord("phases", key: key, error)
-                }
+            try transaction.withValue(in: databases.phases, forKey: keyBytes) { value in
+                try value.map { try PhaseRecord.decode($0, storedAt: key) }
             }
         }
     }

@@ -35,13 +35,13 @@ def durable(report):
 
 def committer(report):
     """The grouped rows' committer thread per commit; runs before it was measured have none."""
-    rows = [r for r in report["durable"] if r.get("committerMicrosecondsPerCommit")]
+    rows = [r for r in report["durable"] if r.get("committerNanoseconds") and r.get("commits")]
     if not rows:
         return None
     out = ["| variant | W | µs per commit | gathering the group | writing it (transaction, syncs) | waking its writers |",
            "|---|---:|---:|---:|---:|---:|"]
     for r in rows:
-        t = r["committerMicrosecondsPerCommit"]
+        t = {part: ns / 1000 / r["commits"] for part, ns in r["committerNanoseconds"].items()}
         out.append(f"| {r['variant']} | {r['writers']} | {f(t['gather'] + t['write'] + t['acknowledge'])} | "
                    f"{f(t['gather'])} | {f(t['write'])} | {f(t['acknowledge'])} |")
     return "\n".join(out)

@@ -272,10 +272,14 @@ struct DurableRow: Codable {
     /// update, in µs: unlike the rates, barely touched by other processes' disk traffic.
     var cpuMicrosecondsPerUpdate: Double = 0
     var cpuSeconds: Double = 0
-    /// Grouped variants: the committer thread's time summed over the row's commits (ns), and
-    /// per commit (µs).
+    /// Grouped variants: the committer thread's time summed over the row's commits (ns).
     var committerNanoseconds: CommitterTime?
-    var committerMicrosecondsPerCommit: CommitterTime?
+
+    /// The committer thread's time per commit (µs).
+    var committerMicrosecondsPerCommit: CommitterTime? {
+        guard let committerNanoseconds, let commits else { return nil }
+        return committerNanoseconds.microsecondsPer(commits)
+    }
 }
 
 enum DurableBench {
@@ -383,7 +387,7 @@ enum DurableBench {
             notes: target.notes, processWriteBytes: processAfter - processBefore, deviceWriteBytes: deviceAfter &- deviceBefore,
             roundRates: [Double(inWindow.count) / windowSeconds],
             cpuMicrosecondsPerUpdate: cpu * 1e6 / Double(total), cpuSeconds: cpu,
-            committerNanoseconds: queue?.phaseNS, committerMicrosecondsPerCommit: queue.map { $0.phaseNS.microsecondsPer($0.commits) }
+            committerNanoseconds: queue?.phaseNS
         )
         return (row, latencies)
     }
@@ -404,9 +408,7 @@ enum DurableBench {
             let commits = rounds.reduce(0) { $0 + ($1.row.commits ?? 0) }
             row.commits = commits
             row.meanGroupSize = Double(row.totalUpdates) / Double(max(1, commits))
-            let time = rounds.compactMap(\.row.committerNanoseconds).reduce(CommitterTime(), +)
-            row.committerNanoseconds = time
-            row.committerMicrosecondsPerCommit = time.microsecondsPer(commits)
+            row.committerNanoseconds = rounds.compactMap(\.row.committerNanoseconds).reduce(CommitterTime(), +)
         }
         row.cpuSeconds = rounds.reduce(0) { $0 + $1.row.cpuSeconds }
         row.cpuMicrosecondsPerUpdate = row.cpuSeconds * 1e6 / Double(max(1, row.totalUpdates))
